@@ -1,0 +1,67 @@
+/**
+ * The decision for one request, the same in every adapter:
+ *  1. resource metadata paths → the RFC 9728 document (GET/HEAD) or a preflight;
+ *  2. no endpoint → 404; a CORS preflight → 204, never an auth challenge;
+ *  3. a token in the query string → 400 invalid_request (MCP forbids it);
+ *  4. an oversized Authorization header → 401 before any parsing;
+ *  5. the endpoint's strategies, first accept wins (strategies/run-strategies.ts);
+ *  6. the endpoint's policy (policy.ts) → 403;
+ *  7. allow, with identity headers set and credentials and spoofable headers removed.
+ * It never throws for an expected failure; adapters treat a thrown error as a failed check.
+ */
+import type { CoreConfig, EndpointConfig } from './config-types.ts';
+import { bearerToken } from './bearer-token.ts';
+import { isPreflight } from './cors.ts';
+import { endpointById, matchEndpoint } from './endpoint-match.ts';
+import { headersToRemove, identityHeaders } from './identity-headers.ts';
+import { isMetadataPath, metadataEndpoint } from './metadata-route.ts';
+import { checkPolicy } from './policy.ts';
+import { denial, metadataResponse, preflightResponse } from './responses.ts';
+import { runStrategies } from './strategies/run-strategies.ts';
+import { queryParamNames } from './url.ts';
+import type { CoreRequest, Decision, Ports } from './types.ts';
+
+export interface DecideOptions {
+  /** Pin the endpoint (nginx location, Envoy context_extensions) instead of matching the path. */
+  endpointId?: string;
+}
+
+function metadataDecision(req: CoreRequest, config: CoreConfig): Decision {
+  const endpoint = metadataEndpoint(config, req.path);
+  if (!endpoint) return denial(req, config, null, 'no_endpoint');
+  if (isPreflight(req.method, req.headers)) return preflightResponse(req, config, endpoint);
+  if (req.method !== 'GET' && req.method !== 'HEAD') return denial(req, config, null, 'method_not_allowed');
+  return metadataResponse(req, config, endpoint);
+}
+
+async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: EndpointConfig, ports: Ports): Promise<Decision> {
+  if (isPreflight(req.method, req.headers)) return preflightResponse(req, config, endpoint);
+  if (queryParamNames(req.query).indexOf('access_token') >= 0) return denial(req, config, endpoint, 'token_in_query');
+  const authorization = req.headers['authorization'];
+  if (authorization && authorization.length > config.max_token_length) return denial(req, config, endpoint, 'token_too_large');
+  const outcome = await runStrategies(endpoint.strategies, { req: req, bearer: bearerToken(authorization), endpoint: endpoint, ports: ports });
+  if (outcome.kind !== 'accept') return denial(req, config, endpoint, outcome.kind === 'reject' ? outcome.reason : 'missing_credentials');
+  const policy = checkPolicy(outcome.principal, endpoint.policy);
+  if (!policy.ok) {
+    const d = denial(req, config, endpoint, policy.reason, policy.detail);
+    d.subject = outcome.principal.subject;
+    return d;
+  }
+  return {
+    action: 'allow',
+    endpoint: endpoint.id,
+    principal: outcome.principal,
+    setHeaders: identityHeaders(outcome.principal, config.identity_headers),
+    removeHeaders: headersToRemove(endpoint, config.identity_headers),
+    reason: 'ok',
+    cacheTtl: outcome.ttl,
+  };
+}
+
+/** Decide one request. */
+export async function decide(req: CoreRequest, config: CoreConfig, ports: Ports, options?: DecideOptions): Promise<Decision> {
+  if (isMetadataPath(req.path)) return metadataDecision(req, config);
+  const endpoint = options && options.endpointId ? endpointById(config, options.endpointId) : matchEndpoint(config, req.path);
+  if (!endpoint) return denial(req, config, null, 'no_endpoint');
+  return endpointDecision(req, config, endpoint, ports);
+}

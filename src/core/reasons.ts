@@ -1,0 +1,47 @@
+/**
+ * Every denial reason core can give, with the status, RFC error code and the description clients
+ * may see. `reason` itself is for logs and metrics only; descriptions never carry token details.
+ */
+
+export interface ReasonInfo {
+  status: number;
+  /** RFC 6750 §3.1 error code for the challenge, or null (no credentials sent, or not a token error). */
+  error: string | null;
+  description: string;
+}
+
+const INVALID = 'invalid_token';
+
+/** The reason table. Unknown tags fall back to a plain invalid_token. */
+export const REASONS: Record<string, ReasonInfo> = {
+  // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
+  missing_credentials: { status: 401, error: null, description: 'Authorization required' },
+  untrusted_peer: { status: 401, error: null, description: 'Authorization required' },
+  // MCP authorization: access tokens MUST NOT be sent in the URI query string.
+  token_in_query: { status: 400, error: 'invalid_request', description: 'Access tokens are not accepted in the query string' },
+  token_too_large: { status: 401, error: INVALID, description: 'The access token is malformed' },
+  malformed_token: { status: 401, error: INVALID, description: 'The access token is malformed' },
+  alg_not_allowed: { status: 401, error: INVALID, description: 'The access token is signed with an algorithm that is not accepted' },
+  typ_mismatch: { status: 401, error: INVALID, description: 'The access token has the wrong type' },
+  unknown_kid: { status: 401, error: INVALID, description: 'The access token is signed with an unknown key' },
+  bad_signature: { status: 401, error: INVALID, description: 'The access token signature is invalid' },
+  iss_mismatch: { status: 401, error: INVALID, description: 'The access token was issued by an untrusted issuer' },
+  aud_mismatch: { status: 401, error: INVALID, description: 'The access token was not issued for this resource' },
+  token_expired: { status: 401, error: INVALID, description: 'The access token expired' },
+  token_not_yet_valid: { status: 401, error: INVALID, description: 'The access token is not valid yet' },
+  token_too_old: { status: 401, error: INVALID, description: 'The access token is too old' },
+  missing_claim: { status: 401, error: INVALID, description: 'The access token lacks a required claim' },
+  unknown_token: { status: 401, error: INVALID, description: 'The access token is not recognised' },
+  invalid_api_key: { status: 401, error: INVALID, description: 'The API key is not recognised' },
+  jwks_unavailable: { status: 503, error: null, description: 'The token signing keys are unavailable; try again later' },
+  insufficient_scope: { status: 403, error: 'insufficient_scope', description: 'The access token lacks a required scope' },
+  subject_not_allowed: { status: 403, error: null, description: 'Access denied' },
+  email_not_verified: { status: 403, error: null, description: 'Access denied: the email address is not verified' },
+  no_endpoint: { status: 404, error: null, description: 'Not found' },
+  method_not_allowed: { status: 405, error: null, description: 'Method not allowed' },
+};
+
+/** Look up a reason, falling back to invalid_token for tags the table does not know. */
+export function reasonInfo(reason: string): ReasonInfo {
+  return REASONS[reason] || { status: 401, error: INVALID, description: 'The access token is invalid' };
+}

@@ -1,0 +1,20 @@
+/**
+ * What one inbound strategy says about a request. `skip`: its credential is absent (the next
+ * strategy gets a turn); `reject`: its credential is present and wrong; `accept`: a principal,
+ * reusable for `ttl` seconds when it came from the Authorization header alone.
+ */
+import type { EndpointConfig } from '../config-types.ts';
+import type { BearerToken } from '../bearer-token.ts';
+import type { CoreRequest, Ports, Principal } from '../types.ts';
+
+export type Outcome =
+  | { kind: 'accept'; principal: Principal; ttl: number }
+  | { kind: 'skip'; reason?: string }
+  | { kind: 'reject'; reason: string };
+
+export interface StrategyInput {
+  req: CoreRequest;
+  bearer: BearerToken;
+  endpoint: EndpointConfig;
+  ports: Ports;
+}

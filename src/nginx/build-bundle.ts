@@ -1,0 +1,66 @@
+/**
+ * Builds the njs module: src/njs/handlers.ts bundled by esbuild with the configuration embedded.
+ * Three guards keep it loadable on njs 0.7.9: esbuild refuses to emit syntax njs lacks
+ * (destructuring, for-of, spread, default arguments, classes, generators); the output is scanned for
+ * what esbuild would lower into such syntax or for APIs njs 0.7.9 lacks; and the default export is
+ * rewritten to `export default x;` because njs < 0.7.12 rejects `export { x as default }`.
+ */
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import type { CoreConfig } from '../core/types.ts';
+
+const ENTRY = fileURLToPath(new URL('../njs/handlers.ts', import.meta.url));
+
+/** Syntax esbuild must fail on rather than emit (njs 0.7.9 cannot parse it). */
+const UNSUPPORTED = {
+  destructuring: false,
+  'for-of': false,
+  'object-rest-spread': false,
+  'array-spread': false,
+  'default-argument': false,
+  class: false,
+  generator: false,
+  'async-generator': false,
+  'optional-chain': false,
+  'logical-assignment': false,
+  'optional-catch-binding': false,
+  'regexp-named-capture-groups': false,
+  'regexp-lookbehind-assertions': false,
+  bigint: false,
+  'top-level-await': false,
+  'dynamic-import': false,
+} as const;
+
+/** Patterns that parse elsewhere but not in njs 0.7.9, with the reason shown on failure. */
+const BANNED: Array<[RegExp, string]> = [
+  [/\bfor\s*\((?:var|let|const)\s+[\w$]+\s+of\b/, 'for-of (object spread lowers to it)'],
+  [/\bclass\s+[\w$]+/, 'class'],
+  [/function\s*\*/, 'generator'],
+  [/\bnew\s+(?:Map|Set|WeakMap|WeakSet)\s*\(/, 'Map/Set'],
+  [/\bArray\.from\(/, 'Array.from'],
+  [/\bObject\.fromEntries\(/, 'Object.fromEntries'],
+];
+
+/** Build the bundle text for a configuration; throws with every problem found. */
+export async function buildBundle(config: CoreConfig): Promise<string> {
+  const result = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2017',
+    supported: UNSUPPORTED,
+    external: ['crypto', 'fs'],
+    define: { MCP_AUTHZ_CONFIG: JSON.stringify(config) },
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  let code = result.outputFiles[0].text;
+  const problems = BANNED.filter(function (b) { return b[0].test(code); }).map(function (b) { return b[1]; });
+  if (problems.length) throw new Error('njs bundle would not load on njs 0.7.9: contains ' + problems.join(', '));
+  const m = /export\s*\{\s*([\w$]+)\s+as\s+default\s*\};?\s*$/.exec(code);
+  if (!m) throw new Error('njs bundle: expected a single default export');
+  code = code.slice(0, m.index) + 'export default ' + m[1] + ';\n';
+  return code;
+}

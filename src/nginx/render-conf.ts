@@ -1,0 +1,305 @@
+/**
+ * The nginx snippets for a configuration, one per context they are included in:
+ *   main.conf            top level (outside http): loads the njs module where the distro doesn't;
+ *   http.conf            inside `http { }`: njs import, caches, maps, log format, the check server;
+ *   server.conf          inside the public `server { }`: metadata, endpoint locations, deny handler;
+ *   endpoint-<id>.conf   included by server.conf's two locations for each endpoint.
+ *
+ * Request flow: endpoint location → auth_request → /_mcp_authz/check/<id> (proxy_cache keyed on
+ * endpoint + SHA-256 of the Authorization header) → on a miss, the check server over a unix socket
+ * runs njs → 200 + identity headers (cached for ≤ token lifetime) or 401/403 + the full denial,
+ * replayed by @mcp_authz_deny. Allowed requests stream to the upstream unbuffered.
+ */
+import type { CoreConfig, EndpointConfig } from '../core/types.ts';
+import { EXPOSE_HEADERS } from '../core/cors.ts';
+import { headersToRemove } from '../core/identity-headers.ts';
+import { splitUrl } from '../core/url.ts';
+import { jwksLocation, jwksUris } from '../njs/jwks-locations.ts';
+import { IDENTITY_SLOTS, slotHeader } from '../njs/identity-slots.ts';
+
+export interface NginxOptions {
+  /** Absolute directory the files are written to (js_path and include paths point here). */
+  dir: string;
+  /** Unix socket of the internal check server. */
+  checkSocket: string;
+  /** Prefix of the decision and key cache directories (`<prefix>-decisions`, `<prefix>-jwks`; nginx creates them). */
+  cachePath: string;
+  /** Where the one-line-per-decision JSON log goes. */
+  logPath: string;
+  /** Seconds a key set is used before refetching. */
+  jwksFresh: number;
+  /** Seconds a key set may be served past freshness while its URL fails. */
+  jwksMaxStale: number;
+  /** Minimum seconds between refetches caused by unknown kids. */
+  jwksRefreshInterval: number;
+}
+
+/** Defaults for everything but the paths. */
+export const NGINX_TIMING = { jwksFresh: 300, jwksMaxStale: 3600, jwksRefreshInterval: 30 };
+
+/** Characters that would end or alter an nginx directive (nginx strings cannot escape `$`). */
+const UNSAFE = /[\s"'\\$;{}#]/;
+
+/** A value placed in the conf; refused when it could inject a directive. */
+export function confValue(value: string, what: string): string {
+  if (UNSAFE.test(value)) throw new Error(what + ' cannot be used in nginx.conf: ' + JSON.stringify(value));
+  return value;
+}
+
+/** nginx string literal of a safe value. */
+function q(value: string, what: string): string {
+  return '"' + confValue(value.replace(/ /g, ''), what).replace(/,/g, ', ') + '"';
+}
+
+function varName(slot: string): string {
+  return '$mcp_authz_' + slot;
+}
+
+function upstreamName(e: EndpointConfig): string {
+  return 'mcp_authz_up_' + e.id.replace(/-/g, '_');
+}
+
+function corsMap(config: CoreConfig): string {
+  const origins = config.cors.allowed_origins;
+  const rules = origins.indexOf('*') >= 0
+    ? ['    "~."  "*";']
+    : origins.map(function (o) { return '    ' + q(o, 'cors origin') + '  $http_origin;'; });
+  return ['map $http_origin $mcp_authz_cors_origin {', '    default  "";'].concat(rules, ['}']).join('\n');
+}
+
+function upstreamBlock(e: EndpointConfig): string {
+  const u = splitUrl(e.upstream);
+  const authority = u ? u.origin.replace(/^https?:\/\//i, '') : e.upstream;
+  const hostPort = /:\d+$/.test(authority) ? authority : authority + (/^https/i.test(e.upstream) ? ':443' : ':80');
+  return `upstream ${upstreamName(e)} {
+    server ${confValue(hostPort, 'upstream')};
+    keepalive 16;    # reuse upstream connections
+}`;
+}
+
+function jwksBlocks(config: CoreConfig, o: NginxOptions): string {
+  return jwksUris(config).map(function (uri, i) {
+    const common = `        internal;
+        proxy_pass ${confValue(uri, 'jwks_uri')};
+        proxy_cache mcp_authz_jwks;
+        proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;  # our freshness, not the IdP's
+        proxy_pass_header Date;              # lets njs refuse a stale copy older than its bound
+        proxy_pass_request_headers off;      # never send client headers (tokens) to the IdP
+        proxy_pass_request_body off;
+        proxy_set_header Accept application/json;
+        proxy_cache_lock on;                 # one fetch at a time`;
+    return `    # Signing keys of ${uri}
+    location = ${jwksLocation(i, false)} {
+${common}
+        proxy_cache_key "jwks ${i}";
+        proxy_cache_valid 200 ${o.jwksFresh}s;
+        # IdP down or failing: serve the last good copy (njs bounds its age via Date).
+        proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
+    }
+    # Refetch for an unknown kid (key rotation): cached separately so it runs at most once per ${o.jwksRefreshInterval}s.
+    location = ${jwksLocation(i, true)} {
+${common}
+        proxy_cache_key "jwks-refresh ${i}";
+        proxy_cache_valid 200 ${o.jwksRefreshInterval}s;
+        proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
+    }`;
+  }).join('\n');
+}
+
+function httpConf(config: CoreConfig, o: NginxOptions): string {
+  return `# mcp-authz: include inside http { }. Generated by \`mcp-authz nginx\`; regenerate, don't edit.
+js_path ${q(o.dir, 'output directory')};
+js_import mcp_authz from mcp-authz.js;
+
+# SHA-256 of the Authorization header: the decision cache key. Never the token itself: nginx
+# writes the key text into each cache file.
+js_set $mcp_authz_token_key mcp_authz.tokenKey;
+
+# Without an Authorization header nothing is cached (API keys, trusted headers, anonymous).
+map $http_authorization $mcp_authz_no_token {
+    ""       1;
+    default  "";
+}
+
+# A CORS preflight (OPTIONS announcing a method) is answered by njs, never challenged.
+map "$request_method:$http_access_control_request_method" $mcp_authz_preflight {
+    default       "";
+    "~^OPTIONS:."  1;
+}
+
+# CORS headers for upstream responses (our own responses get them from njs).
+${corsMap(config)}
+map $mcp_authz_cors_origin $mcp_authz_cors_expose {
+    ""       "";
+    default  ${q(EXPOSE_HEADERS, 'expose headers')};
+}
+
+# Allowed decisions, keyed on endpoint + token hash, each kept no longer than its token lives.
+proxy_cache_path ${o.cachePath}-decisions levels=1:2 keys_zone=mcp_authz_decisions:10m max_size=64m inactive=10m use_temp_path=off;
+# Issuer key sets.
+proxy_cache_path ${o.cachePath}-jwks levels=1 keys_zone=mcp_authz_jwks:1m max_size=8m inactive=${o.jwksFresh + o.jwksMaxStale}s use_temp_path=off;
+
+# One JSON line per decision. Built from variables that never hold a token or a secret.
+log_format mcp_authz escape=json '{"time":"$time_iso8601","request_id":"$request_id",'
+    '"endpoint":"$mcp_authz_endpoint","method":"$request_method","path":"$uri",'
+    '"client_ip":"$remote_addr","status":"$status","decision":"$mcp_authz_decision",'
+    '"reason":"$mcp_authz_reason","subject":"$mcp_authz_subject","strategy":"$mcp_authz_strategy"}';
+
+upstream mcp_authz_check {
+    server unix:${o.checkSocket};
+    keepalive 16;
+}
+${config.endpoints.map(upstreamBlock).join('\n')}
+
+# The check server: njs decides here. Only nginx itself reaches it, through the unix socket.
+server {
+    listen unix:${o.checkSocket};
+    access_log off;
+
+    location /check/ {
+        js_content mcp_authz.check;
+    }
+${jwksBlocks(config, o)}
+}
+`;
+}
+
+function serverConf(config: CoreConfig, o: NginxOptions): string {
+  const endpoints = config.endpoints.map(function (e) {
+    const inc = `include ${o.dir}/endpoint-${e.id}.conf;`;
+    const exact = e.path === '/' ? '' : `location = ${e.path} { ${inc} }\n`;
+    const below = e.path === '/' ? '/' : e.path + '/';
+    return `# Endpoint "${e.id}": ${e.resource}\n${exact}location ${below} { ${inc} }`;
+  });
+  return `# mcp-authz: include inside the server { } that serves your MCP endpoints.
+# Generated by \`mcp-authz nginx\`; regenerate, don't edit.
+
+# RFC 9728 protected resource metadata, for every endpoint and at the root.
+location = /.well-known/oauth-protected-resource {
+    set $mcp_authz_endpoint "";    # chosen by path in njs
+    js_content mcp_authz.respond;
+}
+location ^~ /.well-known/oauth-protected-resource/ {
+    set $mcp_authz_endpoint "";
+    js_content mcp_authz.respond;
+}
+
+${endpoints.join('\n\n')}
+
+# The auth_request target: a cached front for the check server.
+location ^~ /_mcp_authz/check/ {
+    internal;
+    proxy_pass http://mcp_authz_check/check/;    # /_mcp_authz/check/<id> → /check/<id>
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_cache mcp_authz_decisions;
+    proxy_cache_key "$uri $mcp_authz_token_key";
+    proxy_cache_bypass $mcp_authz_no_token;
+    proxy_no_cache $mcp_authz_no_token;
+    proxy_cache_lock off;
+    # The check reads headers only; the client's body stays for the upstream.
+    proxy_pass_request_body off;
+    proxy_set_header Content-Length "";
+    # The original request, in headers the client cannot forge (these override client copies).
+    proxy_set_header X-MCP-Authz-Method $request_method;
+    proxy_set_header X-MCP-Authz-Path $mcp_authz_path;
+    proxy_set_header X-MCP-Authz-Args $mcp_authz_args;
+    proxy_set_header X-MCP-Authz-Host $host;
+    proxy_set_header X-MCP-Authz-Scheme $scheme;
+    proxy_set_header X-MCP-Authz-Peer $remote_addr;
+    proxy_set_header X-MCP-Authz-Request-Id $request_id;
+}
+
+# Replays a denial from the check server: status, WWW-Authenticate, JSON body.
+location @mcp_authz_deny {
+    js_content mcp_authz.deny;
+    access_log ${o.logPath} mcp_authz;
+}
+
+# CORS preflights on endpoint locations.
+location @mcp_authz_respond {
+    js_content mcp_authz.respond;
+}
+`;
+}
+
+function endpointConf(config: CoreConfig, e: EndpointConfig, o: NginxOptions): string {
+  const names = config.identity_headers;
+  const removed = headersToRemove(e, names).filter(function (h) {
+    return [names.subject, names.email, names.groups, names.scopes].map(function (n) { return n.toLowerCase(); }).indexOf(h) < 0;
+  });
+  const identity = IDENTITY_SLOTS.map(function (slot) {
+    return `proxy_set_header ${names[slot]} ${varName(slot)};`;
+  });
+  const captured = IDENTITY_SLOTS.map(function (slot) {
+    return `auth_request_set ${varName(slot)} $upstream_http_${slotHeader(slot).toLowerCase().replace(/-/g, '_')};`;
+  });
+  const u = splitUrl(e.upstream);
+  const authority = u ? u.origin.replace(/^https?:\/\//i, '') : '';
+  const scheme = /^https/i.test(e.upstream) ? 'https' : 'http';
+  return `# Endpoint "${e.id}" (${e.path}): included by server.conf for ${e.path} and ${e.path === '/' ? '/' : e.path + '/'}…
+set $mcp_authz_endpoint ${e.id};
+# The check subrequest needs the client's normalised path and query.
+set $mcp_authz_path $uri;
+set $mcp_authz_args $args;
+
+# CORS preflight: answered by njs (418 is only an internal jump to the named location).
+error_page 418 = @mcp_authz_respond;
+if ($mcp_authz_preflight) {
+    return 418;
+}
+
+auth_request /_mcp_authz/check/${e.id};
+auth_request_set $mcp_authz_decision $upstream_http_x_mcp_authz_decision;
+auth_request_set $mcp_authz_reason $upstream_http_x_mcp_authz_reason;
+auth_request_set $mcp_authz_strategy $upstream_http_x_mcp_authz_strategy;
+auth_request_set $mcp_authz_response $upstream_http_x_mcp_authz_response;
+${captured.join('\n')}
+error_page 401 403 = @mcp_authz_deny;
+access_log ${o.logPath} mcp_authz;
+
+proxy_pass ${scheme}://${upstreamName(e)}${u && u.path ? confValue(u.path, 'upstream path') : ''};
+proxy_set_header Host ${q(authority, 'upstream')};
+proxy_http_version 1.1;
+proxy_set_header Connection "";
+proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+proxy_set_header X-Forwarded-Proto $scheme;
+proxy_set_header X-Forwarded-Host $host;
+
+# Identity goes upstream only in headers we set; a client-sent copy is replaced (or dropped when
+# empty), whatever its letter case.
+${identity.join('\n')}
+# Credentials and proxy-asserted identity never reach the upstream.
+${removed.map(function (h) { return `proxy_set_header ${h} "";`; }).join('\n')}
+
+# Streamable HTTP / SSE: pass events as the upstream writes them, keep long streams open.
+proxy_buffering off;
+proxy_cache off;
+proxy_read_timeout 1h;
+proxy_send_timeout 1h;
+
+# CORS for browser clients; the upstream's own copies are hidden to avoid duplicates.
+proxy_hide_header Access-Control-Allow-Origin;
+proxy_hide_header Access-Control-Expose-Headers;
+add_header Access-Control-Allow-Origin $mcp_authz_cors_origin always;
+add_header Access-Control-Expose-Headers $mcp_authz_cors_expose always;
+`;
+}
+
+const MAIN_CONF = `# mcp-authz: include at the top level of nginx.conf (outside http) where the njs module is not
+# loaded already. Debian/Ubuntu load it from modules-enabled; this line is for other builds.
+load_module modules/ngx_http_js_module.so;
+`;
+
+/** All conf files for a configuration: file name → contents. */
+export function renderConf(config: CoreConfig, o: NginxOptions): Record<string, string> {
+  const files: Record<string, string> = {
+    'main.conf': MAIN_CONF,
+    'http.conf': httpConf(config, o),
+    'server.conf': serverConf(config, o),
+  };
+  config.endpoints.forEach(function (e) {
+    files['endpoint-' + e.id + '.conf'] = endpointConf(config, e, o);
+  });
+  return files;
+}

@@ -1,0 +1,49 @@
+/**
+ * Core's ports inside njs. Keys are imported as SPKI (njs 0.7.9 has no JWK import for RSA/EC);
+ * key sets come from internal locations whose proxy_cache keeps the last good copy and limits
+ * refetches (see the generated http.conf), so this file holds no state of its own.
+ */
+import { algParams } from '../core/algorithms.ts';
+import type { CoreConfig, Jwk, JwkSet, Ports, Result } from '../core/types.ts';
+import { jwkToSpki } from './jwk-to-spki.ts';
+import { jwksLocation, jwksUris } from './jwks-locations.ts';
+
+/** njs 0.7.9 WebCrypto has no Ed25519. */
+function supportsAlg(alg: string): boolean {
+  return alg !== 'EdDSA' && algParams(alg) !== null;
+}
+
+async function verify(alg: string, jwk: Jwk, signature: Uint8Array, input: Uint8Array): Promise<boolean> {
+  const p = algParams(alg);
+  const spki = jwkToSpki(jwk);
+  if (!p || !spki) return false;
+  try {
+    const key = await crypto.subtle.importKey('spki', spki, p.importAlg as any, false, ['verify']);
+    return await crypto.subtle.verify(p.verifyAlg as any, key, signature, input);
+  } catch (e) {
+    return false;
+  }
+}
+
+/** Ports bound to one request (subrequests hang off it). */
+export function njsPorts(r: NginxHTTPRequest, config: CoreConfig): Ports {
+  const uris = jwksUris(config);
+  return {
+    now: function () { return Date.now() / 1000; },
+    supportsAlg: supportsAlg,
+    verify: verify,
+    getJwks: async function (uri: string, refresh: boolean): Promise<Result<JwkSet>> {
+      const index = uris.indexOf(uri);
+      if (index < 0) return { ok: false, reason: 'jwks_unavailable', detail: 'no location for ' + uri };
+      const reply = await r.subrequest(jwksLocation(index, refresh), { method: 'GET' });
+      if (reply.status !== 200) return { ok: false, reason: 'jwks_unavailable', detail: 'HTTP ' + reply.status };
+      try {
+        const set = JSON.parse(reply.responseText || '');
+        if (set && Array.isArray(set.keys)) return { ok: true, value: set as JwkSet };
+      } catch (e) {
+        // fall through
+      }
+      return { ok: false, reason: 'jwks_unavailable', detail: 'not a JWK Set' };
+    },
+  };
+}

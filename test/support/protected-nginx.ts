@@ -1,0 +1,55 @@
+/**
+ * Real nginx with the mcp-authz module for a configuration: builds the njs bundle, renders the conf
+ * snippets into nginx's prefix dir, and includes them the way the README tells users to.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CoreConfig } from '../../src/core/types.ts';
+import { buildBundle } from '../../src/nginx/build-bundle.ts';
+import { NGINX_TIMING, renderConf, type NginxOptions } from '../../src/nginx/render-conf.ts';
+import { freePort } from './free-port.ts';
+import { startNginx, type RunningNginx } from './nginx.ts';
+
+export interface ProtectedNginx extends RunningNginx {
+  url: string;
+  /** The generated files, by name. */
+  files: Record<string, string>;
+}
+
+export interface ProtectedNginxOptions {
+  /** Extra directives inside the public server block. */
+  serverExtra?: string;
+  /** Override timing of key caching. */
+  timing?: Partial<typeof NGINX_TIMING>;
+}
+
+/** Start nginx protecting the configured endpoints on a free loopback port. */
+export async function startProtectedNginx(config: CoreConfig, opts: ProtectedNginxOptions = {}): Promise<ProtectedNginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-nginx-'));
+  const out = join(dir, 'mcp-authz');
+  mkdirSync(out);
+  const port = await freePort();
+  const options: NginxOptions = Object.assign({}, NGINX_TIMING, opts.timing, {
+    dir: out,
+    checkSocket: join(dir, 'check.sock'),
+    cachePath: join(dir, 'cache'),
+    logPath: join(dir, 'mcp-authz.log'),
+  });
+  const files = renderConf(config, options);
+  files['mcp-authz.js'] = await buildBundle(config);
+  const prefixed: Record<string, string> = {};
+  for (const name of Object.keys(files)) prefixed['mcp-authz/' + name] = files[name];
+  const nginx = await startNginx({
+    dir,
+    files: prefixed,
+    readyPort: port,
+    httpConf: `include ${out}/http.conf;
+server {
+    listen 127.0.0.1:${port};
+    include ${out}/server.conf;
+    ${opts.serverExtra ?? ''}
+}`,
+  });
+  return Object.assign(nginx, { url: `http://127.0.0.1:${port}`, files });
+}
