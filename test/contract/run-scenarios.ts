@@ -1,0 +1,46 @@
+/**
+ * Runs the scenario table against one adapter. An adapter only says how to send a request and what
+ * the client and the upstream received; every assertion lives here, so all adapters are held to
+ * exactly the same outcomes.
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { RunningIssuer } from '../support/issuer.ts';
+import { SCENARIOS, expectedJson, type ScenarioRequest } from './scenarios.ts';
+
+export interface Observed {
+  status: number;
+  /** Lower-cased response headers. */
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** Lower-cased headers the upstream received, or null when nothing reached it. */
+  upstream: Record<string, string> | null;
+}
+
+export type Send = (req: ScenarioRequest) => Promise<Observed>;
+
+/** Register one test per scenario; `deps` is read lazily because servers start in `before`. */
+export function runScenarioTable(deps: () => { issuer: RunningIssuer; send: Send }): void {
+  for (const s of SCENARIOS) {
+    it(s.name, async () => {
+      const d = deps();
+      const req = await s.request({ issuer: d.issuer });
+      const got = await d.send(req);
+      const e = s.expect;
+      const where = `${req.method} ${req.path} → ${got.status} ${got.body}`;
+      assert.equal(got.status, e.status, where);
+      const challenge = got.headers['www-authenticate'];
+      if (e.challenge === null) assert.equal(challenge, undefined, 'no challenge expected');
+      else if (e.challenge !== undefined) assert.equal(challenge, e.challenge);
+      if (e.error) assert.equal(JSON.parse(got.body).error, e.error);
+      if (e.json !== undefined) assert.deepEqual(JSON.parse(got.body), expectedJson(e.json, d.issuer.url));
+      for (const [name, value] of Object.entries(e.responseHeaders ?? {})) assert.equal(got.headers[name], value, 'response header ' + name);
+      if (e.status === 200 && e.upstream) {
+        assert.ok(got.upstream, 'the upstream received the request');
+        for (const [name, value] of Object.entries(e.upstream)) assert.equal(got.upstream[name], value, 'upstream header ' + name);
+      }
+      if (e.status !== 200 && e.status !== 204) assert.equal(got.upstream, null, 'a denied request never reaches the upstream');
+      for (const name of e.upstreamAbsent ?? []) assert.equal(got.upstream?.[name], undefined, 'upstream must not see ' + name);
+    });
+  }
+}
