@@ -41,8 +41,13 @@ const BANNED: Array<[RegExp, string]> = [
   [/\bObject\.fromEntries\(/, 'Object.fromEntries'],
 ];
 
+export interface BundleOptions {
+  /** Seconds after its fetch (the IdP's Date) a cached key set is no longer used. */
+  jwksMaxAge: number;
+}
+
 /** Build the bundle text for a configuration; throws with every problem found. */
-export async function buildBundle(config: CoreConfig): Promise<string> {
+export async function buildBundle(config: CoreConfig, o: BundleOptions): Promise<string> {
   const result = await build({
     entryPoints: [ENTRY],
     bundle: true,
@@ -52,7 +57,7 @@ export async function buildBundle(config: CoreConfig): Promise<string> {
     target: 'es2017',
     supported: UNSUPPORTED,
     external: ['crypto', 'fs'],
-    define: { MCP_AUTHZ_CONFIG: JSON.stringify(config) },
+    define: { MCP_AUTHZ_CONFIG: JSON.stringify(config), MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) },
     legalComments: 'none',
     logLevel: 'silent',
   });

@@ -143,7 +143,8 @@ proxy_cache_path ${o.cachePath}-jwks levels=1 keys_zone=mcp_authz_jwks:1m max_si
 log_format mcp_authz escape=json '{"time":"$time_iso8601","request_id":"$request_id",'
     '"endpoint":"$mcp_authz_endpoint","method":"$request_method","path":"$uri",'
     '"client_ip":"$remote_addr","status":"$status","decision":"$mcp_authz_decision",'
-    '"reason":"$mcp_authz_reason","subject":"$mcp_authz_subject","strategy":"$mcp_authz_strategy"}';
+    '"reason":"$mcp_authz_reason","subject":"$mcp_authz_subject","strategy":"$mcp_authz_strategy",'
+    '"cache":"$mcp_authz_cache"}';
 
 upstream mcp_authz_check {
     server unix:${o.checkSocket};
@@ -254,6 +255,7 @@ auth_request_set $mcp_authz_decision $upstream_http_x_mcp_authz_decision;
 auth_request_set $mcp_authz_reason $upstream_http_x_mcp_authz_reason;
 auth_request_set $mcp_authz_strategy $upstream_http_x_mcp_authz_strategy;
 auth_request_set $mcp_authz_response $upstream_http_x_mcp_authz_response;
+auth_request_set $mcp_authz_cache $upstream_cache_status;    # HIT: decided without running njs
 ${captured.join('\n')}
 error_page 401 403 = @mcp_authz_deny;
 access_log ${o.logPath} mcp_authz;

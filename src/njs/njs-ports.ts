@@ -5,6 +5,7 @@
  */
 import { algParams } from '../core/algorithms.ts';
 import type { CoreConfig, Jwk, JwkSet, Ports, Result } from '../core/types.ts';
+import { jwksMaxAge } from './bundled-config.ts';
 import { jwkToSpki } from './jwk-to-spki.ts';
 import { jwksLocation, jwksUris } from './jwks-locations.ts';
 
@@ -25,6 +26,15 @@ async function verify(alg: string, jwk: Jwk, signature: Uint8Array, input: Uint8
   }
 }
 
+/**
+ * proxy_cache serves the last good key set while the IdP fails, with no time limit of its own;
+ * the IdP's Date header (passed through by the jwks location) bounds it here.
+ */
+function tooOld(date: string | undefined): boolean {
+  const fetched = date ? Date.parse(date) : NaN;
+  return isFinite(fetched) && Date.now() / 1000 - fetched / 1000 > jwksMaxAge;
+}
+
 /** Ports bound to one request (subrequests hang off it). */
 export function njsPorts(r: NginxHTTPRequest, config: CoreConfig): Ports {
   const uris = jwksUris(config);
@@ -37,6 +47,7 @@ export function njsPorts(r: NginxHTTPRequest, config: CoreConfig): Ports {
       if (index < 0) return { ok: false, reason: 'jwks_unavailable', detail: 'no location for ' + uri };
       const reply = await r.subrequest(jwksLocation(index, refresh), { method: 'GET' });
       if (reply.status !== 200) return { ok: false, reason: 'jwks_unavailable', detail: 'HTTP ' + reply.status };
+      if (tooOld(reply.headersOut['Date'])) return { ok: false, reason: 'jwks_unavailable', detail: 'cached keys too old' };
       try {
         const set = JSON.parse(reply.responseText || '');
         if (set && Array.isArray(set.keys)) return { ok: true, value: set as JwkSet };

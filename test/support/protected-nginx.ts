@@ -37,7 +37,7 @@ export async function startProtectedNginx(config: CoreConfig, opts: ProtectedNgi
     logPath: join(dir, 'mcp-authz.log'),
   });
   const files = renderConf(config, options);
-  files['mcp-authz.js'] = await buildBundle(config);
+  files['mcp-authz.js'] = await buildBundle(config, { jwksMaxAge: options.jwksFresh + options.jwksMaxStale });
   const prefixed: Record<string, string> = {};
   for (const name of Object.keys(files)) prefixed['mcp-authz/' + name] = files[name];
   const nginx = await startNginx({
