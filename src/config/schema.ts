@@ -302,7 +302,7 @@ const cors = z.strictObject({
 });
 
 const nginx = z.strictObject({
-  check_socket: absolutePath.default('/run/mcp-authz/check.sock'),
+  check_socket: absolutePath.default('/run/mcp-authz.sock'),
   cache_path: absolutePath.default('/var/cache/nginx/mcp-authz'),
   log_path: absolutePath.default('/var/log/nginx/mcp-authz.log'),
 });

@@ -66,11 +66,22 @@ describe('nginx data plane', () => {
     assert.ok(first.receivedAt < record.finishedAt - 500, `first event ${record.finishedAt - first.receivedAt} ms before the upstream finished`);
   });
 
+  it('exposes CORS headers on upstream responses to browser clients', async () => {
+    const res = await request(nginx.url + '/mcp', { method: 'POST', headers: { authorization: 'Bearer ' + (await mint()), origin: 'https://inspector.example' }, body: '{}' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['access-control-allow-origin'], '*');
+    assert.equal(res.headers['access-control-expose-headers'], 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version');
+    const noOrigin = await request(nginx.url + '/mcp', { method: 'POST', headers: { authorization: 'Bearer ' + (await mint()) }, body: '{}' });
+    assert.equal(noOrigin.headers['access-control-allow-origin'], undefined);
+  });
+
   it('caches a verified token: the repeat is decided without njs, keyed on a hash, never the token', async () => {
     const token = await mint({ jti: 'cache-test' });
     const headers = { authorization: 'Bearer ' + token };
     const lines = await logged(nginx, 2, async () => {
       assert.equal((await request(nginx.url + '/mcp', { method: 'POST', headers, body: '{}' })).status, 200);
+      // nginx commits the entry just after answering; a repeat racing it is merely another MISS.
+      await sleep(200);
       assert.equal((await request(nginx.url + '/mcp', { method: 'POST', headers, body: '{}' })).status, 200);
     });
     assert.deepEqual(lines.map((l) => l.cache), ['MISS', 'HIT']);

@@ -54,7 +54,7 @@ describe('parseConfig: defaults and derivations', () => {
       cors: { allowed_origins: ['*'], max_age: 600 },
       max_token_length: 8192,
       nginx: {
-        check_socket: '/run/mcp-authz/check.sock',
+        check_socket: '/run/mcp-authz.sock',
         cache_path: '/var/cache/nginx/mcp-authz',
         log_path: '/var/log/nginx/mcp-authz.log',
       },
