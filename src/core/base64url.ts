@@ -23,6 +23,8 @@ export function decodeBase64url(text: string): Result<Uint8Array> {
       out[n++] = (value >> bits) & 0xff;
     }
   }
+  // Canonical encodings only: leftover bits must be zero, so one token has one spelling.
+  if (bits > 0 && (value & ((1 << bits) - 1)) !== 0) return { ok: false, reason: 'malformed_token', detail: 'non-canonical base64url' };
   return { ok: true, value: out };
 }
 

@@ -12,6 +12,11 @@ import type { JwtStrategy } from './config-types.ts';
 import { stripTrailingSlash } from './url.ts';
 import type { Result } from './types.ts';
 
+/** Own properties only: `constructor` or `toString` must not count as present claims. */
+export function hasOwn(o: object, name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, name);
+}
+
 function isNumber(v: unknown): v is number {
   return typeof v === 'number' && isFinite(v);
 }
@@ -41,7 +46,7 @@ export function checkClaims(payload: Record<string, unknown>, s: JwtStrategy, no
     if (now - iat > s.max_token_age + s.clock_skew) return { ok: false, reason: 'token_too_old' };
   }
   for (let i = 0; i < s.required_claims.length; i++) {
-    if (payload[s.required_claims[i]] === undefined) return { ok: false, reason: 'missing_claim', detail: s.required_claims[i] };
+    if (!hasOwn(payload, s.required_claims[i])) return { ok: false, reason: 'missing_claim', detail: s.required_claims[i] };
   }
   return { ok: true, value: Math.max(0, Math.floor(exp - now)) };
 }

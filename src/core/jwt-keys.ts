@@ -23,7 +23,8 @@ export function candidateKeys(set: JwkSet, alg: string, kid: string | undefined)
   const keys = Array.isArray(set.keys) ? set.keys : [];
   return keys
     .filter(function (k) {
-      return (kid === undefined || k.kid === kid) && keyFitsAlg(k, alg);
+      // A key set is remote input: skip entries that are not objects instead of throwing.
+      return !!k && typeof k === 'object' && (kid === undefined || k.kid === kid) && keyFitsAlg(k, alg);
     })
     .slice(0, 4);
 }

@@ -15,7 +15,8 @@ function emailAllowed(email: string | undefined, allowed: string[]): boolean {
   const lower = email.toLowerCase();
   return allowed.some(function (a) {
     const rule = a.toLowerCase();
-    if (rule.indexOf('*@') === 0) return lower.slice(lower.lastIndexOf('@') + 1) === rule.slice(2);
+    const at = lower.lastIndexOf('@');
+    if (rule.indexOf('*@') === 0) return at > 0 && lower.slice(at + 1) === rule.slice(2);
     return lower === rule;
   });
 }

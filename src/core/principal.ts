@@ -4,15 +4,16 @@
  * string (`scope`, RFC 8693 §4.2) or an array (`scp`, Entra/Okta).
  */
 import type { ClaimMapping } from './config-types.ts';
+import { hasOwn } from './jwt-claims.ts';
 import type { Principal } from './types.ts';
 
 /** Read a possibly dotted claim path. */
 export function claimAt(claims: Record<string, unknown>, path: string): unknown {
-  if (claims[path] !== undefined) return claims[path];
+  if (hasOwn(claims, path)) return claims[path];
   const parts = path.split('.');
   let cur: unknown = claims;
   for (let i = 0; i < parts.length; i++) {
-    if (!cur || typeof cur !== 'object') return undefined;
+    if (!cur || typeof cur !== 'object' || !hasOwn(cur, parts[i])) return undefined;
     cur = (cur as Record<string, unknown>)[parts[i]];
   }
   return cur;

@@ -11,6 +11,13 @@ import type { CoreConfig } from '../core/types.ts';
 
 const ENTRY = fileURLToPath(new URL('../njs/handlers.ts', import.meta.url));
 
+const CONFIG_PLACEHOLDER = '__MCP_AUTHZ_CONFIG__';
+
+/** JSON as a JS expression; U+2028/2029 escaped for engines that predate ES2019's JSON superset. */
+function configLiteral(config: CoreConfig): string {
+  return JSON.stringify(config).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
 /** Syntax esbuild must fail on rather than emit (njs 0.7.9 cannot parse it). */
 const UNSUPPORTED = {
   destructuring: false,
@@ -57,7 +64,9 @@ export async function buildBundle(config: CoreConfig, o: BundleOptions): Promise
     target: 'es2017',
     supported: UNSUPPORTED,
     external: ['crypto', 'fs'],
-    define: { MCP_AUTHZ_CONFIG: JSON.stringify(config), MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) },
+    // A placeholder: the configuration is spliced in after the scan, so config text (a resource
+    // named "World class MCP") is never mistaken for code.
+    define: { MCP_AUTHZ_CONFIG: CONFIG_PLACEHOLDER, MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) },
     legalComments: 'none',
     logLevel: 'silent',
   });
@@ -67,5 +76,6 @@ export async function buildBundle(config: CoreConfig, o: BundleOptions): Promise
   const m = /export\s*\{\s*([\w$]+)\s+as\s+default\s*\};?\s*$/.exec(code);
   if (!m) throw new Error('njs bundle: expected a single default export');
   code = code.slice(0, m.index) + 'export default ' + m[1] + ';\n';
-  return code;
+  if (code.split(CONFIG_PLACEHOLDER).length !== 2) throw new Error('njs bundle: configuration placeholder not found exactly once');
+  return code.replace(CONFIG_PLACEHOLDER, configLiteral(config));
 }

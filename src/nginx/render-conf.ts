@@ -115,8 +115,9 @@ js_import mcp_authz from mcp-authz.js;
 # writes the key text into each cache file.
 js_set $mcp_authz_token_key mcp_authz.tokenKey;
 
-# Without an Authorization header nothing is cached (API keys, trusted headers, anonymous).
-map $http_authorization $mcp_authz_no_token {
+# No key, no caching: without an Authorization header (API keys, trusted headers, anonymous) and,
+# should the hash ever fail, never a shared key for different tokens.
+map $mcp_authz_token_key $mcp_authz_no_token {
     ""       1;
     default  "";
 }

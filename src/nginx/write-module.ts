@@ -23,13 +23,14 @@ export async function writeNginxModule(configPath: string, outDir: string, env: 
   const config = resolved.config;
   const dir = resolve(outDir);
   const core = toCoreConfig(config);
-  const files = renderConf(core, Object.assign({}, NGINX_TIMING, {
+  const options = Object.assign({}, NGINX_TIMING, {
     dir,
     checkSocket: config.nginx.check_socket,
     cachePath: config.nginx.cache_path,
     logPath: config.nginx.log_path,
-  }));
-  files['mcp-authz.js'] = await buildBundle(core, { jwksMaxAge: NGINX_TIMING.jwksFresh + NGINX_TIMING.jwksMaxStale });
+  });
+  const files = renderConf(core, options);
+  files['mcp-authz.js'] = await buildBundle(core, { jwksMaxAge: options.jwksFresh + options.jwksMaxStale });
   mkdirSync(dir, { recursive: true });
   for (const name of Object.keys(files)) writeFileSync(join(dir, name), files[name]);
   // The bundle embeds API keys and static tokens: readable by its owner and group only.

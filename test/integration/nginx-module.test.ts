@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { fixtureConfig, PUBLIC } from '../contract/fixture-config.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { openSse, request } from '../support/http.ts';
-import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
+import { startIssuer, tamper, type RunningIssuer } from '../support/issuer.ts';
 import { sleep, waitFor } from '../support/process.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
 
@@ -84,7 +84,8 @@ describe('nginx data plane', () => {
       await sleep(200);
       assert.equal((await request(nginx.url + '/mcp', { method: 'POST', headers, body: '{}' })).status, 200);
     });
-    assert.deepEqual(lines.map((l) => l.cache), ['MISS', 'HIT']);
+    const problems = () => nginx.errorLog().split('\n').filter((l) => /\[(warn|error|crit|alert)\]/.test(l)).slice(-5).join('\n');
+    assert.deepEqual(lines.map((l) => l.cache), ['MISS', 'HIT'], JSON.stringify(lines) + '\n' + problems());
     const cached = filesBelow(join(nginx.dir, 'cache-decisions')).map((f) => readFileSync(f, 'latin1'));
     assert.ok(cached.length >= 1, 'decision cache files exist');
     for (const text of cached) {
@@ -119,7 +120,7 @@ describe('nginx data plane', () => {
     const token = await mint({ jti: 'log-test' });
     const [allow, deny] = await logged(nginx, 2, async () => {
       await request(nginx.url + '/mcp', { method: 'POST', headers: { authorization: 'Bearer ' + token }, body: '{}' });
-      await request(nginx.url + '/mcp', { method: 'POST', headers: { authorization: 'Bearer ' + token + 'x' }, body: '{}' });
+      await request(nginx.url + '/mcp', { method: 'POST', headers: { authorization: 'Bearer ' + tamper(token) }, body: '{}' });
     });
     assert.equal(allow.decision, 'allow');
     assert.equal(allow.reason, 'ok');

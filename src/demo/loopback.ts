@@ -1,0 +1,50 @@
+/**
+ * Loopback networking helpers for the demo: bind, close, and probe ports on 127.0.0.1 only, so
+ * nothing the demo starts is reachable from other machines.
+ * @module
+ */
+import type { Server } from 'node:http';
+import { connect, createServer } from 'node:net';
+
+/** Binds `server` to 127.0.0.1:`port` (0 = a free port) and resolves with the bound port. */
+export function listenLoopback(server: Server, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      const addr = server.address();
+      if (addr === null || typeof addr === 'string') reject(new Error('unexpected address'));
+      else resolve(addr.port);
+    });
+  });
+}
+
+/** Closes `server`, cutting open (streaming, keep-alive) connections so it settles promptly. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/**
+ * True when 127.0.0.1:`port` can be bound right now. Checked before nginx starts because nginx
+ * itself only logs "Address already in use" and exits, which is easy to miss.
+ */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** True when a TCP connection to 127.0.0.1:`port` succeeds. */
+export function portAccepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host: '127.0.0.1' });
+    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('error', () => { sock.destroy(); resolve(false); });
+  });
+}
