@@ -3,12 +3,14 @@
  *  - `check`    js_content of the internal check server, behind auth_request + proxy_cache;
  *  - `deny`     js_content of @mcp_authz_deny: replays the check's denial to the client;
  *  - `respond`  js_content for resource metadata and CORS preflights in the public server;
- *  - `tokenKey` js_set: SHA-256 of the Authorization header, the decision cache key (never the
- *    token itself, which nginx would write into the cache file).
+ *  - `tokenKey` js_set: the decision cache key, a SHA-256 of the Authorization header and the query
+ *    (a decision depends on both; never the token itself, which nginx would write into the cache
+ *    file). Empty without an Authorization header: nothing is cached then.
  * A thrown error becomes a 500 from nginx: the check fails closed.
  */
 import nodeCrypto from 'crypto';
 import { decide } from '../core/decide.ts';
+import { decisionCacheKey } from '../core/decision-cache-key.ts';
 import { config } from './bundled-config.ts';
 import { njsPorts } from './njs-ports.ts';
 import { checkRequest, directRequest } from './request.ts';
@@ -35,7 +37,9 @@ async function respond(r: NginxHTTPRequest): Promise<void> {
 
 function tokenKey(r: NginxHTTPRequest): string {
   const auth = r.headersIn['Authorization'];
-  return auth ? nodeCrypto.createHash('sha256').update(auth).digest('base64url') : '';
+  return auth ? decisionCacheKey(auth, r.variables.mcp_authz_args || '', function (text) {
+    return nodeCrypto.createHash('sha256').update(text).digest('base64url');
+  }) : '';
 }
 
 export default { check: check, deny: deny, respond: respond, tokenKey: tokenKey };

@@ -94,6 +94,15 @@ describe('nginx data plane', () => {
     }
   });
 
+  it('a cached token does not let a query-string token through', async () => {
+    const headers = { authorization: 'Bearer ' + (await mint({ jti: 'query-after-cache' })) };
+    assert.equal((await request(nginx.url + '/mcp', { method: 'POST', headers, body: '{}' })).status, 200);
+    await sleep(200);
+    const res = await request(nginx.url + '/mcp?access_token=leak', { method: 'POST', headers, body: '{}' });
+    assert.equal(res.status, 400);
+    assert.equal(JSON.parse(res.body).error, 'invalid_request');
+  });
+
   it('keeps a cached decision no longer than the token lives', async () => {
     const now = Math.floor(Date.now() / 1000);
     const headers = { authorization: 'Bearer ' + (await mint({ iat: now, exp: now + 2 })) };
