@@ -26,10 +26,18 @@ export interface AppEndpointConfig extends Omit<EndpointConfig, 'strategies'> {
   strategies: AppStrategy[];
 }
 
+/** Settings of `mcp-authz serve` (the forward-auth, ext_authz and admin listeners). */
+export interface ServeSettings {
+  forward_auth: { listen: string; trusted_proxies: string[] };
+  ext_authz: { listen: string };
+  admin: { listen: string };
+}
+
 /** The effective configuration: validated, defaults applied, `${ENV}` expanded. */
 export interface AppConfig extends Omit<CoreConfig, 'endpoints'> {
   endpoints: AppEndpointConfig[];
   nginx: NginxSettings;
+  serve: ServeSettings;
 }
 
 type Assert<T extends true> = T;

@@ -307,6 +307,24 @@ const nginx = z.strictObject({
   log_path: absolutePath.default('/var/log/nginx/mcp-authz.log'),
 });
 
+/** `host:port` a Node listener binds; loopback by default, so nothing is exposed unasked. */
+const listenAddress = z.string().refine((v) => /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(v) && Number(v.slice(v.lastIndexOf(':') + 1)) < 65536, 'must be host:port, e.g. 127.0.0.1:9100 or [::1]:9100');
+
+const serve = z.strictObject({
+  forward_auth: z.strictObject({
+    listen: listenAddress.default('127.0.0.1:9100'),
+    // X-Forwarded-* are honoured only from these peers (the proxy); from anyone else they are ignored.
+    trusted_proxies: z.array(cidr).default(() => ['127.0.0.1/32', '::1/128']),
+  }).prefault({}),
+  ext_authz: z.strictObject({
+    listen: listenAddress.default('127.0.0.1:9101'),
+  }).prefault({}),
+  admin: z.strictObject({
+    // /metrics, /healthz, /readyz
+    listen: listenAddress.default('127.0.0.1:9102'),
+  }).prefault({}),
+});
+
 /** Report endpoints sharing an id or a path; works on partially valid input. */
 function checkUniqueEndpoints(config: unknown, ctx: z.RefinementCtx): void {
   if (!isRecord(config) || !Array.isArray(config.endpoints)) return;
@@ -348,6 +366,7 @@ export const configSchema = z
     cors: cors.prefault({}),
     max_token_length: int(256, 1_048_576).default(8192),
     nginx: nginx.prefault({}),
+    serve: serve.prefault({}),
     endpoints: z.array(endpoint).min(1, 'must list at least one endpoint'),
   })
   .superRefine(checkUniqueEndpoints, { when: () => true }) satisfies z.ZodType<AppConfig>;

@@ -34,5 +34,5 @@ describe('scenario table: njs in nginx', () => {
     return { status: res.status, headers: res.headers, body: res.body, upstream: up };
   }
 
-  runScenarioTable(() => ({ issuer, send }));
+  runScenarioTable('njs', () => ({ issuer, send }));
 });

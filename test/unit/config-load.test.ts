@@ -58,6 +58,11 @@ describe('parseConfig: defaults and derivations', () => {
         cache_path: '/var/cache/nginx/mcp-authz',
         log_path: '/var/log/nginx/mcp-authz.log',
       },
+      serve: {
+        forward_auth: { listen: '127.0.0.1:9100', trusted_proxies: ['127.0.0.1/32', '::1/128'] },
+        ext_authz: { listen: '127.0.0.1:9101' },
+        admin: { listen: '127.0.0.1:9102' },
+      },
       endpoints: [
         {
           id: 'github-mcp',

@@ -50,5 +50,5 @@ describe('scenario table: core in Node', () => {
     return { status: d.status, headers: h, body: d.body, upstream: null };
   }
 
-  runScenarioTable(() => ({ issuer, send }));
+  runScenarioTable('core', () => ({ issuer, send }));
 });
