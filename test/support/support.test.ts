@@ -177,6 +177,8 @@ describe('nginx', () => {
       files: { 'js/main.js': 'function hello(r) { r.return(200, "njs " + njs.version); }\nexport default { hello };\n' },
       readyPort: port,
     });
+    // The master owns the listening socket, so the port accepts before the worker has forked.
+    await waitFor(() => descendantPids(ngx.pid).length === 1, 3000).catch(() => undefined);
     const pids = [ngx.pid, ...descendantPids(ngx.pid)];
     pids.forEach((p) => nginxPids.add(p));
     try {
