@@ -1,15 +1,18 @@
 /**
- * Builds the njs module: src/njs/handlers.ts bundled by esbuild with the configuration embedded.
- * Three guards keep it loadable on njs 0.7.9: esbuild refuses to emit syntax njs lacks
- * (destructuring, for-of, spread, default arguments, classes, generators); the output is scanned for
- * what esbuild would lower into such syntax or for APIs njs 0.7.9 lacks; and the default export is
- * rewritten to `export default x;` because njs < 0.7.12 rejects `export { x as default }`.
+ * Builds the two njs bundles: `mcp-authz.js` (src/njs/check-server.ts, core + the embedded
+ * configuration) for the internal check server, and `mcp-authz-edge.js` (src/njs/edge.ts, a few
+ * hundred bytes) for the public server's hot path. Three guards keep them loadable on njs 0.7.9:
+ * esbuild refuses to emit syntax njs lacks (destructuring, for-of, spread, default arguments,
+ * classes, generators); the output is scanned for what esbuild would lower into such syntax or for
+ * APIs njs 0.7.9 lacks; and the default export is rewritten to `export default x;` because
+ * njs < 0.7.12 rejects `export { x as default }`.
  */
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import type { CoreConfig } from '../core/types.ts';
 
-const ENTRY = fileURLToPath(new URL('../njs/handlers.ts', import.meta.url));
+const CHECK_ENTRY = fileURLToPath(new URL('../njs/check-server.ts', import.meta.url));
+const EDGE_ENTRY = fileURLToPath(new URL('../njs/edge.ts', import.meta.url));
 
 const CONFIG_PLACEHOLDER = '__MCP_AUTHZ_CONFIG__';
 
@@ -53,10 +56,17 @@ export interface BundleOptions {
   jwksMaxAge: number;
 }
 
-/** Build the bundle text for a configuration; throws with every problem found. */
-export async function buildBundle(config: CoreConfig, o: BundleOptions): Promise<string> {
+export interface Bundles {
+  /** For the check server: `js_import mcp_authz from mcp-authz.js`. */
+  check: string;
+  /** For the public server: `js_import mcp_authz_edge from mcp-authz-edge.js`. */
+  edge: string;
+}
+
+/** Bundle one entry with the njs 0.7.9 guards; `define` values are substituted by esbuild. */
+async function bundle(entry: string, define: Record<string, string>): Promise<string> {
   const result = await build({
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: 'esm',
@@ -64,18 +74,23 @@ export async function buildBundle(config: CoreConfig, o: BundleOptions): Promise
     target: 'es2017',
     supported: UNSUPPORTED,
     external: ['crypto', 'fs'],
-    // A placeholder: the configuration is spliced in after the scan, so config text (a resource
-    // named "World class MCP") is never mistaken for code.
-    define: { MCP_AUTHZ_CONFIG: CONFIG_PLACEHOLDER, MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) },
+    define,
     legalComments: 'none',
     logLevel: 'silent',
   });
-  let code = result.outputFiles[0].text;
+  const code = result.outputFiles[0].text;
   const problems = BANNED.filter(function (b) { return b[0].test(code); }).map(function (b) { return b[1]; });
   if (problems.length) throw new Error('njs bundle would not load on njs 0.7.9: contains ' + problems.join(', '));
   const m = /export\s*\{\s*([\w$]+)\s+as\s+default\s*\};?\s*$/.exec(code);
   if (!m) throw new Error('njs bundle: expected a single default export');
-  code = code.slice(0, m.index) + 'export default ' + m[1] + ';\n';
-  if (code.split(CONFIG_PLACEHOLDER).length !== 2) throw new Error('njs bundle: configuration placeholder not found exactly once');
-  return code.replace(CONFIG_PLACEHOLDER, configLiteral(config));
+  return code.slice(0, m.index) + 'export default ' + m[1] + ';\n';
+}
+
+/** Build both bundles for a configuration; throws with every problem found. */
+export async function buildBundles(config: CoreConfig, o: BundleOptions): Promise<Bundles> {
+  // A placeholder: the configuration is spliced in after the scan, so config text (a resource
+  // named "World class MCP") is never mistaken for code.
+  const check = await bundle(CHECK_ENTRY, { MCP_AUTHZ_CONFIG: CONFIG_PLACEHOLDER, MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) });
+  if (check.split(CONFIG_PLACEHOLDER).length !== 2) throw new Error('njs bundle: configuration placeholder not found exactly once');
+  return { check: check.replace(CONFIG_PLACEHOLDER, configLiteral(config)), edge: await bundle(EDGE_ENTRY, {}) };
 }

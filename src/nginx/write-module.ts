@@ -9,7 +9,7 @@ import type { ConfigError } from '../config/config-error.ts';
 import type { Env } from '../config/env-expand.ts';
 import { loadConfig } from '../config/load.ts';
 import { resolveDiscovery, type FetchJson } from '../config/resolve-discovery.ts';
-import { buildBundle } from './build-bundle.ts';
+import { buildBundles } from './build-bundle.ts';
 import { NGINX_TIMING, renderConf } from './render-conf.ts';
 
 export type WriteResult = { ok: true; files: string[]; config: AppConfig } | { ok: false; errors: ConfigError[] };
@@ -30,7 +30,9 @@ export async function writeNginxModule(configPath: string, outDir: string, env: 
     logPath: config.nginx.log_path,
   });
   const files = renderConf(core, options);
-  files['mcp-authz.js'] = await buildBundle(core, { jwksMaxAge: options.jwksFresh + options.jwksMaxStale });
+  const bundles = await buildBundles(core, { jwksMaxAge: options.jwksFresh + options.jwksMaxStale });
+  files['mcp-authz.js'] = bundles.check;
+  files['mcp-authz-edge.js'] = bundles.edge;
   mkdirSync(dir, { recursive: true });
   for (const name of Object.keys(files)) writeFileSync(join(dir, name), files[name]);
   // The bundle embeds API keys and static tokens: readable by its owner and group only.

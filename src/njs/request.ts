@@ -1,7 +1,8 @@
 /**
- * nginx request → core request. The check server sees the client's request through an
- * auth_request subrequest proxied to it, so the original method, path, peer and scheme arrive in
- * X-MCP-Authz-* headers that the generated conf always overwrites (clients can't forge them).
+ * nginx request → core request. The check server sees the client's request proxied to it (an
+ * auth_request subrequest, or a metadata/preflight request), so the original method, path, peer
+ * and scheme arrive in X-MCP-Authz-* headers that the generated conf always sets, overriding any
+ * client copies.
  */
 import type { CoreRequest } from '../core/types.ts';
 
@@ -15,8 +16,8 @@ function lowerHeaders(r: NginxHTTPRequest): Record<string, string> {
   return h;
 }
 
-/** The client request as seen by the check server. */
-export function checkRequest(r: NginxHTTPRequest): CoreRequest {
+/** The client's request, rebuilt from what the public server forwarded. */
+export function forwardedRequest(r: NginxHTTPRequest): CoreRequest {
   const h = lowerHeaders(r);
   return {
     method: h['x-mcp-authz-method'] || '',
@@ -27,20 +28,5 @@ export function checkRequest(r: NginxHTTPRequest): CoreRequest {
     headers: h,
     clientIp: h['x-mcp-authz-peer'] || '',
     requestId: h['x-mcp-authz-request-id'],
-  };
-}
-
-/** A request handled directly in the public server (metadata, preflight). */
-export function directRequest(r: NginxHTTPRequest): CoreRequest {
-  const v = r.variables;
-  return {
-    method: r.method,
-    path: r.uri,
-    query: v.args || '',
-    host: v.host || '',
-    scheme: v.scheme || 'http',
-    headers: lowerHeaders(r),
-    clientIp: r.remoteAddress,
-    requestId: v.request_id,
   };
 }

@@ -82,7 +82,7 @@ endpoints:
     const out = join(dir, 'out');
     const r = await run(['nginx', '--config', file, '--out', out], { CLI_TEST_KEY: key });
     assert.equal(r.code, 0, r.stderr);
-    for (const f of ['main.conf', 'http.conf', 'server.conf', 'endpoint-mcp.conf', 'mcp-authz.js']) assert.ok(statSync(join(out, f)).isFile(), f);
+    for (const f of ['main.conf', 'http.conf', 'server.conf', 'endpoint-mcp.conf', 'mcp-authz.js', 'mcp-authz-edge.js']) assert.ok(statSync(join(out, f)).isFile(), f);
     assert.equal(statSync(join(out, 'mcp-authz.js')).mode & 0o777, 0o640);
     assert.match(readFileSync(join(out, 'mcp-authz.js'), 'utf8'), /export default \w+;\s*$/);
     writeFileSync(join(dir, 'nginx.conf'), buildNginxConf(dir, `include ${out}/http.conf;\nserver { listen 127.0.0.1:1; include ${out}/server.conf; }`));

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoreConfig } from '../../src/core/types.ts';
-import { buildBundle } from '../../src/nginx/build-bundle.ts';
+import { buildBundles } from '../../src/nginx/build-bundle.ts';
 import { NGINX_TIMING, renderConf, type NginxOptions } from '../../src/nginx/render-conf.ts';
 import { freePort } from './free-port.ts';
 import { startNginx, type RunningNginx } from './nginx.ts';
@@ -20,6 +20,8 @@ export interface ProtectedNginx extends RunningNginx {
 export interface ProtectedNginxOptions {
   /** Extra directives inside the public server block. */
   serverExtra?: string;
+  /** Extra directives inside `http { }`, after the generated http.conf (e.g. more servers, upstreams). */
+  httpExtra?: string;
   /** Override timing of key caching. */
   timing?: Partial<typeof NGINX_TIMING>;
 }
@@ -30,14 +32,17 @@ export async function startProtectedNginx(config: CoreConfig, opts: ProtectedNgi
   const out = join(dir, 'mcp-authz');
   mkdirSync(out);
   const port = await freePort();
-  const options: NginxOptions = Object.assign({}, NGINX_TIMING, opts.timing, {
+  // Tests read the decision log right after each request, so it is written unbuffered here.
+  const options: NginxOptions = Object.assign({}, NGINX_TIMING, { logBuffered: false }, opts.timing, {
     dir: out,
     checkSocket: join(dir, 'check.sock'),
     cachePath: join(dir, 'cache'),
     logPath: join(dir, 'mcp-authz.log'),
   });
   const files = renderConf(config, options);
-  files['mcp-authz.js'] = await buildBundle(config, { jwksMaxAge: options.jwksFresh + options.jwksMaxStale });
+  const bundles = await buildBundles(config, { jwksMaxAge: options.jwksFresh + options.jwksMaxStale });
+  files['mcp-authz.js'] = bundles.check;
+  files['mcp-authz-edge.js'] = bundles.edge;
   const prefixed: Record<string, string> = {};
   for (const name of Object.keys(files)) prefixed['mcp-authz/' + name] = files[name];
   const nginx = await startNginx({
@@ -45,6 +50,7 @@ export async function startProtectedNginx(config: CoreConfig, opts: ProtectedNgi
     files: prefixed,
     readyPort: port,
     httpConf: `include ${out}/http.conf;
+${opts.httpExtra ?? ''}
 server {
     listen 127.0.0.1:${port};
     include ${out}/server.conf;

@@ -1,6 +1,6 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildBundle } from '../../src/nginx/build-bundle.ts';
+import { buildBundles, type Bundles } from '../../src/nginx/build-bundle.ts';
 import { confValue, NGINX_TIMING, renderConf, type NginxOptions } from '../../src/nginx/render-conf.ts';
 import type { CoreConfig, EndpointConfig, Strategy } from '../../src/core/config-types.ts';
 
@@ -32,28 +32,34 @@ const OPTS: NginxOptions = {
   ...NGINX_TIMING, dir: '/etc/nginx/mcp-authz', checkSocket: '/run/mcp-authz.sock', cachePath: '/var/cache/nginx/mcp-authz', logPath: '/var/log/nginx/mcp-authz.log',
 };
 
-describe('buildBundle', () => {
+describe('buildBundles', () => {
+  let bundles: Bundles;
   let code: string;
   before(async () => {
-    code = await buildBundle(config(), { jwksMaxAge: 3900 });
+    bundles = await buildBundles(config(), { jwksMaxAge: 3900 });
+    code = bundles.check;
   });
 
-  test('ends with `export default <name>;` and has no `export {…}`', () => {
-    assert.match(code, /\nexport default [\w$]+;\n$/);
-    assert.doesNotMatch(code, /export\s*\{/);
-    assert.equal(code.match(/\bexport\b/g)?.length, 1);
+  test('each bundle ends with `export default <name>;` and has no `export {…}`', () => {
+    for (const b of [bundles.check, bundles.edge]) {
+      assert.match(b, /\nexport default [\w$]+;\n$/);
+      assert.doesNotMatch(b, /export\s*\{/);
+      assert.equal(b.match(/\bexport\b/g)?.length, 1);
+    }
   });
 
   test('contains no syntax or APIs njs 0.7.9 lacks', () => {
-    assert.doesNotMatch(code, /\bfor\s*\([^)]*\bof\b/);
-    assert.doesNotMatch(code, /\bclass\s+[\w$]+/);
-    assert.doesNotMatch(code, /function\s*\*/);
-    assert.doesNotMatch(code, /\bnew\s+(?:Map|Set|WeakMap|WeakSet)\s*\(/);
-    assert.doesNotMatch(code, /\?\.\w/);
-    assert.doesNotMatch(code, /\.\.\.[\w$[{(]/);
+    for (const b of [bundles.check, bundles.edge]) {
+      assert.doesNotMatch(b, /\bfor\s*\([^)]*\bof\b/);
+      assert.doesNotMatch(b, /\bclass\s+[\w$]+/);
+      assert.doesNotMatch(b, /function\s*\*/);
+      assert.doesNotMatch(b, /\bnew\s+(?:Map|Set|WeakMap|WeakSet)\s*\(/);
+      assert.doesNotMatch(b, /\?\.\w/);
+      assert.doesNotMatch(b, /\.\.\.[\w$[{(]/);
+    }
   });
 
-  test('embeds the configuration', () => {
+  test('the check bundle embeds the configuration', () => {
     assert.ok(code.includes('https://issuer.example/jwks'));
     assert.ok(code.includes('3900'));
     // The define placeholders are replaced (only esbuild's `// <define:…>` comment names them).
@@ -61,11 +67,18 @@ describe('buildBundle', () => {
     assert.doesNotMatch(withoutComments, /\bMCP_AUTHZ_(CONFIG|JWKS_MAX_AGE)\b/);
   });
 
+  test('the edge bundle stays tiny: no core decision code, no configuration', () => {
+    // njs 0.7.9 clones a request's VM with everything imported: this runs on every request.
+    assert.ok(bundles.edge.length < 4000, `edge bundle is ${bundles.edge.length} bytes`);
+    assert.ok(!bundles.edge.includes('https://issuer.example'), 'configuration in the edge bundle');
+    assert.ok(!bundles.edge.includes('insufficient_scope'), 'decision code in the edge bundle');
+  });
+
   test('a configuration value that reads like banned syntax does not fail the build',
     async () => {
       const c = config([endpoint({ resource_name: 'World class MCP' })]);
-      const out = await buildBundle(c, { jwksMaxAge: 3900 });
-      assert.match(out, /export default [\w$]+;\n$/);
+      const out = await buildBundles(c, { jwksMaxAge: 3900 });
+      assert.match(out.check, /export default [\w$]+;\n$/);
     });
 });
 
