@@ -74,6 +74,16 @@ async function token(ctx: ScenarioContext, claims: Record<string, unknown>, opts
 
 const NO_CREDENTIALS_UPSTREAM = ['authorization', 'x-api-key', 'remote-user', 'remote-email', 'remote-groups'];
 
+/**
+ * Forward-auth (Caddy forward_auth, nginx auth_request, Traefik forwardAuth): any 2xx from the auth
+ * endpoint means "continue", so it cannot answer a preflight itself. It says continue without
+ * identity, and the preflight reaches the proxy's own CORS handling or (here) the upstream.
+ */
+const FORWARD_AUTH_PREFLIGHT = {
+  expect: { status: 200, challenge: null, upstream: {} },
+  why: 'a forward-auth 2xx only means continue: the preflight passes on to the upstream',
+};
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'valid RS256 token → 200, identity upstream, no Authorization upstream',
@@ -257,6 +267,7 @@ export const SCENARIOS: Scenario[] = [
         'access-control-allow-headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
       },
     },
+    differs: { forward_auth_caddy: FORWARD_AUTH_PREFLIGHT, forward_auth_nginx: FORWARD_AUTH_PREFLIGHT },
   },
   {
     name: '401 exposes WWW-Authenticate to browser clients',

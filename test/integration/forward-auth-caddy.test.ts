@@ -1,0 +1,119 @@
+/**
+ * The scenario table through REAL Caddy 2.6 (Debian) `forward_auth` → the forward-auth endpoint,
+ * with `reverse_proxy` to a recording upstream. Caddy speaks Traefik's forwardAuth contract
+ * (X-Forwarded-Method/Uri/Proto/Host/For; 2xx continues with copied headers; anything else is
+ * returned to the client), so this is also the executable Traefik recipe minus Traefik.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import type { CoreConfig } from '../../src/core/types.ts';
+import { forwardAuthHeaderNames } from '../../src/forward-auth/response.ts';
+import { createForwardAuthHandler } from '../../src/forward-auth/server.ts';
+import { createCachedDecider } from '../../src/node/decision-cache.ts';
+import { nodePorts } from '../../src/node/node-ports.ts';
+import { createObserver, serviceMetrics } from '../../src/service/observe.ts';
+import { fixtureConfig } from '../contract/fixture-config.ts';
+import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
+import type { ScenarioRequest } from '../contract/scenarios.ts';
+import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
+import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
+import { freePort } from '../support/free-port.ts';
+import { request } from '../support/http.ts';
+import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
+import { closeServer, listen } from '../support/listen.ts';
+
+/** The names the brief (and the README) tell Caddy users to copy, for this configuration. */
+const COPY = ['X-MCP-Subject', 'X-MCP-Email', 'X-MCP-Groups', 'X-MCP-Scopes', 'Authorization', 'X-API-Key', 'Remote-User', 'Remote-Email', 'Remote-Groups'];
+
+/**
+ * The Caddy recipe. Verified on 2.6.2: copy_headers SETS each name from the auth answer: an empty
+ * value arrives upstream as an empty header, and a name missing from the answer arrives as the
+ * literal `{http.reverse_proxy.header.Name}` (so the endpoint always answers every name). The
+ * snippet deletes the empty ones (matchers run after forward_auth has copied).
+ */
+function caddySite(port: number, authz: number, upstream: number): string {
+  return `
+(mcp_authz_drop_empty) {
+	@mcp_authz_empty_{args.0} header {args.0} ""
+	request_header @mcp_authz_empty_{args.0} -{args.0}
+}
+
+http://127.0.0.1:${port} {
+	bind 127.0.0.1
+	# RFC 9728 metadata is public and served by mcp-authz itself: a forward-auth 2xx only means
+	# "continue", so it can't carry the document through forward_auth.
+	handle /.well-known/oauth-protected-resource* {
+		reverse_proxy 127.0.0.1:${authz} {
+			# A client's own copies of these would turn this request into an auth check.
+			header_up -X-Forwarded-Uri
+			header_up -X-Forwarded-Method
+		}
+	}
+	handle {
+		forward_auth 127.0.0.1:${authz} {
+			uri /auth
+			copy_headers ${COPY.join(' ')}
+		}
+${COPY.map((h) => `		import mcp_authz_drop_empty ${h}`).join('\n')}
+		reverse_proxy 127.0.0.1:${upstream}
+	}
+}
+`;
+}
+
+describe('scenario table: forward-auth behind Caddy forward_auth', () => {
+  let issuer: RunningIssuer;
+  let upstream: EchoUpstream;
+  let authz: Server;
+  let caddy: RunningCaddy;
+  let config: CoreConfig;
+  const lines: string[] = [];
+  before(async () => {
+    issuer = await startIssuer();
+    upstream = await startEchoUpstream();
+    config = fixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: upstream.url });
+    const deps = { config, decider: createCachedDecider(config, nodePorts()), observer: createObserver(serviceMetrics(), (line) => lines.push(line)) };
+    authz = createServer(createForwardAuthHandler(deps, { trustedProxies: ['127.0.0.1/32'] }));
+    const authzPort = await listen(authz);
+    const port = await freePort();
+    caddy = await startCaddy(port, () => caddySite(port, authzPort, upstream.port));
+  });
+  after(async () => {
+    await caddy?.stop();
+    if (authz) await closeServer(authz);
+    await upstream?.stop();
+    await issuer?.stop();
+  });
+
+  async function send(req: ScenarioRequest): Promise<Observed> {
+    upstream.clear();
+    const res = await request(caddy.url + req.path, { method: req.method, headers: req.headers, localAddress: req.localAddress, body: req.method === 'POST' ? '{}' : undefined });
+    const seen = upstream.requests.length ? upstream.requests[upstream.requests.length - 1] : null;
+    return { status: res.status, headers: res.headers, body: res.body, upstream: seen ? (seen.headers as Record<string, string>) : null };
+  }
+
+  runScenarioTable('forward_auth_caddy', () => ({ issuer, send }));
+
+  it('the names to copy are exactly what forwardAuthHeaderNames reports', () => {
+    assert.deepEqual(forwardAuthHeaderNames(config).map((n) => n.toLowerCase()), COPY.map((n) => n.toLowerCase()));
+  });
+
+  it('the upstream gets the body and the original path; no placeholder text leaks', async () => {
+    const token = await issuer.mint({ sub: 'alice', aud: 'https://mcp.example.test/mcp', scope: 'mcp:tools' });
+    upstream.clear();
+    const res = await request(caddy.url + '/mcp?x=1', { method: 'POST', headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0"}' });
+    assert.equal(res.status, 200);
+    const seen = upstream.requests[0];
+    assert.equal(seen.body, '{"jsonrpc":"2.0"}');
+    assert.equal(seen.url, '/mcp?x=1');
+    for (let i = 1; i < seen.rawHeaders.length; i += 2) assert.doesNotMatch(seen.rawHeaders[i], /\{http\./, seen.rawHeaders[i - 1]);
+  });
+
+  it('logs one line per decision, with Caddy\'s client address', () => {
+    const allowed = lines.map((l) => JSON.parse(l)).filter((r) => r.decision === 'allow');
+    assert.ok(allowed.length > 0);
+    assert.equal(allowed[0].adapter, 'forward_auth');
+    assert.equal(allowed[0].client_ip, '127.0.0.1');
+  });
+});
