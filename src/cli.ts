@@ -2,6 +2,7 @@
  * mcp-authz command line: one binary, one subcommand per job.
  *   check --config FILE            validate and print the effective config (secrets masked)
  *   nginx --config FILE --out DIR  write the njs module and nginx conf snippets
+ *   serve --config FILE            run the forward-auth, ext_authz and admin listeners
  *   demo                           run the demo stack (sample MCP server behind nginx)
  */
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ import { writeNginxModule } from './nginx/write-module.ts';
 const USAGE = `usage: mcp-authz <command> [options]
   check --config FILE              validate FILE and print the effective configuration
   nginx --config FILE --out DIR    write the nginx module (bundle + conf snippets) into DIR
+  serve --config FILE              run forward-auth (Traefik/Caddy/nginx), ext_authz (Envoy), admin
   demo [--port N]                  run the demo: a sample MCP server protected by nginx
 `;
 
@@ -45,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
       for (const w of collectWarnings(r.config)) process.stderr.write('warning: ' + w + '\n');
       process.stdout.write('wrote ' + r.files.map((f) => values.out + '/' + f).join('\n      ') + '\n');
       return 0;
+    }
+    case 'serve': {
+      if (!configPath) return fail(USAGE);
+      const { serveCommand } = await import('./service/serve-command.ts');
+      return serveCommand(configPath);
     }
     case 'demo': {
       const { runDemo } = await import('./demo/run-demo.ts');

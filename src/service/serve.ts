@@ -1,0 +1,74 @@
+/**
+ * `mcp-authz serve`: the Node service hosting the forward-auth endpoint (Traefik forwardAuth, Caddy
+ * forward_auth, nginx auth_request), the Envoy ext_authz gRPC service and the admin listener, all
+ * over one cached decider so every adapter gives the same decision for the same request.
+ */
+import { createServer, type Server } from 'node:http';
+import { toCoreConfig, type AppConfig } from '../config/app-config.ts';
+import { startExtAuthzServer } from '../envoy/server.ts';
+import { createForwardAuthHandler } from '../forward-auth/server.ts';
+import { createCachedDecider } from '../node/decision-cache.ts';
+import { nodePorts } from '../node/node-ports.ts';
+import type { Ports } from '../core/types.ts';
+import { createAdminHandler } from './admin-server.ts';
+import { parseListen } from './listen-address.ts';
+import { createObserver, serviceMetrics } from './observe.ts';
+
+export interface RunningService {
+  /** Bound ports (useful when the config asked for port 0). */
+  ports: { forwardAuth: number; extAuthz: number; admin: number };
+  stop(): Promise<void>;
+}
+
+function listenHttp(server: Server, address: string): Promise<number> {
+  const { host, port } = parseListen(address);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Start every listener of the service; rejects (and stops what started) if one cannot bind. */
+export async function startService(app: AppConfig, o: { ports?: Ports; writeLine?: (line: string) => void } = {}): Promise<RunningService> {
+  const config = toCoreConfig(app);
+  const metrics = serviceMetrics();
+  const deps = {
+    config,
+    decider: createCachedDecider(config, o.ports ?? nodePorts()),
+    observer: createObserver(metrics, o.writeLine ?? ((line) => process.stdout.write(line + '\n'))),
+  };
+  let ready = false;
+  const admin = createServer(createAdminHandler(metrics, { ready: () => ready }));
+  const forwardAuth = createServer(createForwardAuthHandler(deps, { trustedProxies: app.serve.forward_auth.trusted_proxies }));
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    const adminPort = await listenHttp(admin, app.serve.admin.listen);
+    stops.push(() => close(admin));
+    const forwardAuthPort = await listenHttp(forwardAuth, app.serve.forward_auth.listen);
+    stops.push(() => close(forwardAuth));
+    const extAuthz = await startExtAuthzServer(deps, app.serve.ext_authz.listen);
+    stops.push(() => extAuthz.stop());
+    ready = true;
+    return {
+      ports: { forwardAuth: forwardAuthPort, extAuthz: extAuthz.port, admin: adminPort },
+      stop: async () => {
+        ready = false;
+        await Promise.all(stops.map((s) => s()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(stops.map((s) => s()));
+    throw err;
+  }
+}
