@@ -2,7 +2,8 @@
  * The decision for one request, the same in every adapter:
  *  1. resource metadata paths → the RFC 9728 document (GET/HEAD) or a preflight;
  *  2. no endpoint → 404; a CORS preflight → 204, never an auth challenge;
- *  3. a token in the query string → 400 invalid_request (MCP forbids it);
+ *  3. a token in the query string → 400 invalid_request (MCP forbids it); a header whose name
+ *     aliases one we control (X.MCP.Subject) → 400 (header-aliases.ts);
  *  4. an oversized Authorization header → 401 before any parsing;
  *  5. the endpoint's strategies, first accept wins (strategies/run-strategies.ts);
  *  6. the endpoint's policy (policy.ts) → 403;
@@ -13,13 +14,14 @@ import type { CoreConfig, EndpointConfig } from './config-types.ts';
 import { bearerToken } from './bearer-token.ts';
 import { isPreflight } from './cors.ts';
 import { endpointById, matchEndpoint } from './endpoint-match.ts';
+import { spoofedAlias } from './header-aliases.ts';
 import { headersToRemove, identityHeaders } from './identity-headers.ts';
 import { isMetadataPath, metadataEndpoint } from './metadata-route.ts';
 import { checkPolicy } from './policy.ts';
 import { denial, metadataResponse, preflightResponse } from './responses.ts';
 import { runStrategies } from './strategies/run-strategies.ts';
 import { queryParamNames } from './url.ts';
-import type { CoreRequest, Decision, Ports } from './types.ts';
+import type { CoreRequest, Decision, Ports, Respond } from './types.ts';
 
 export interface DecideOptions {
   /** Pin the endpoint (nginx location, Envoy context_extensions) instead of matching the path. */
@@ -34,11 +36,23 @@ function metadataDecision(req: CoreRequest, config: CoreConfig): Decision {
   return metadataResponse(req, config, endpoint);
 }
 
-async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: EndpointConfig, ports: Ports): Promise<Decision> {
+/**
+ * Steps 2–4: what is decided without looking at credentials. Adapters with a decision cache run
+ * this before the cache, so a cached token can't carry a query token or a header alias past it.
+ */
+export function precheck(req: CoreRequest, config: CoreConfig, endpoint: EndpointConfig): Respond | null {
   if (isPreflight(req.method, req.headers)) return preflightResponse(req, config, endpoint);
   if (queryParamNames(req.query).indexOf('access_token') >= 0) return denial(req, config, endpoint, 'token_in_query');
+  if (spoofedAlias(req.headers, headersToRemove(endpoint, config.identity_headers))) return denial(req, config, endpoint, 'header_alias');
   const authorization = req.headers['authorization'];
   if (authorization && authorization.length > config.max_token_length) return denial(req, config, endpoint, 'token_too_large');
+  return null;
+}
+
+async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: EndpointConfig, ports: Ports): Promise<Decision> {
+  const pre = precheck(req, config, endpoint);
+  if (pre) return pre;
+  const authorization = req.headers['authorization'];
   const outcome = await runStrategies(endpoint.strategies, { req: req, bearer: bearerToken(authorization), endpoint: endpoint, ports: ports });
   if (outcome.kind !== 'accept') return denial(req, config, endpoint, outcome.kind === 'reject' ? outcome.reason : 'missing_credentials');
   const policy = checkPolicy(outcome.principal, endpoint.policy);
@@ -58,10 +72,15 @@ async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: 
   };
 }
 
+/** The endpoint a request is for: pinned by the adapter, else matched by path. */
+export function endpointFor(req: CoreRequest, config: CoreConfig, options?: DecideOptions): EndpointConfig | null {
+  return options && options.endpointId ? endpointById(config, options.endpointId) : matchEndpoint(config, req.path);
+}
+
 /** Decide one request. */
 export async function decide(req: CoreRequest, config: CoreConfig, ports: Ports, options?: DecideOptions): Promise<Decision> {
   if (isMetadataPath(req.path)) return metadataDecision(req, config);
-  const endpoint = options && options.endpointId ? endpointById(config, options.endpointId) : matchEndpoint(config, req.path);
+  const endpoint = endpointFor(req, config, options);
   if (!endpoint) return denial(req, config, null, 'no_endpoint');
   return endpointDecision(req, config, endpoint, ports);
 }

@@ -19,6 +19,8 @@ export const REASONS: Record<string, ReasonInfo> = {
   untrusted_peer: { status: 401, error: null, description: 'Authorization required' },
   // MCP authorization: access tokens MUST NOT be sent in the URI query string.
   token_in_query: { status: 400, error: 'invalid_request', description: 'Access tokens are not accepted in the query string' },
+  // header-aliases.ts: a name that backends would read as one of the headers we control.
+  header_alias: { status: 400, error: 'invalid_request', description: 'A request header name aliases a header set by the proxy' },
   token_too_large: { status: 401, error: INVALID, description: 'The access token is malformed' },
   malformed_token: { status: 401, error: INVALID, description: 'The access token is malformed' },
   alg_not_allowed: { status: 401, error: INVALID, description: 'The access token is signed with an algorithm that is not accepted' },

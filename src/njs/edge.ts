@@ -10,9 +10,22 @@ import nodeCrypto from 'crypto';
 import { decisionCacheKey } from '../core/decision-cache-key.ts';
 import { replayDenial } from './response.ts';
 
+/**
+ * A header name outside letters, digits and '-' may alias one we control (core's header-aliases
+ * rule); nginx drops those by default, but with underscores_in_headers on they arrive. Such a
+ * request gets no cache key, so the full check sees it.
+ */
+function hasOddHeaderName(r: NginxHTTPRequest): boolean {
+  const raw = r.rawHeadersIn;
+  for (let i = 0; i < raw.length; i++) {
+    if (/[^A-Za-z0-9-]/.test(raw[i][0])) return true;
+  }
+  return false;
+}
+
 function tokenKey(r: NginxHTTPRequest): string {
   const auth = r.headersIn['Authorization'];
-  return auth ? decisionCacheKey(auth, r.variables.mcp_authz_args || '', function (text) {
+  return auth && !hasOddHeaderName(r) ? decisionCacheKey(auth, r.variables.mcp_authz_args || '', function (text) {
     return nodeCrypto.createHash('sha256').update(text).digest('base64url');
   }) : '';
 }

@@ -1,13 +1,13 @@
 /**
  * The Node adapters' verified-token cache, the counterpart of nginx's proxy_cache: allowed
  * decisions keyed on endpoint + {@link decisionCacheKey}, kept for the decision's `cacheTtl` (never
- * past the token's expiry; 0 = not cached). Bounded in size, oldest evicted first.
+ * past the token's expiry; 0 = not cached), consulted only after core's `precheck` (preflight,
+ * query token, header alias, size) passed. Bounded in size, oldest evicted first.
  */
 import { createHash } from 'node:crypto';
-import { isPreflight } from '../core/cors.ts';
-import { decide, type DecideOptions } from '../core/decide.ts';
+import { decide, endpointFor, precheck, type DecideOptions } from '../core/decide.ts';
 import { decisionCacheKey } from '../core/decision-cache-key.ts';
-import { endpointById, matchEndpoint } from '../core/endpoint-match.ts';
+import { isMetadataPath } from '../core/metadata-route.ts';
 import type { Allow, CoreConfig, CoreRequest, Decision, Ports } from '../core/types.ts';
 
 export interface CachedDecider {
@@ -17,24 +17,20 @@ export interface CachedDecider {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');
 
-function cacheKey(config: CoreConfig, req: CoreRequest, options?: DecideOptions): string | null {
-  const authorization = req.headers['authorization'];
-  // A preflight is never a token decision (nginx answers it before the cache, too).
-  if (!authorization || isPreflight(req.method, req.headers)) return null;
-  const endpoint = options?.endpointId ? endpointById(config, options.endpointId) : matchEndpoint(config, req.path);
-  return endpoint ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256) : null;
-}
-
 /** Wrap core's decide with the cache; `maxEntries` bounds memory. */
 export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries = 10_000): CachedDecider {
   const entries = new Map<string, { decision: Allow; until: number }>();
   return {
     async decide(req, options) {
-      const key = cacheKey(config, req, options);
+      const authorization = req.headers['authorization'];
+      const endpoint = isMetadataPath(req.path) ? null : endpointFor(req, config, options);
+      // Only token decisions are cached, and only after core's token-independent checks pass.
+      const pre = endpoint ? precheck(req, config, endpoint) : null;
+      const key = endpoint && authorization && !pre ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256) : null;
       const hit = key ? entries.get(key) : undefined;
       if (key && hit && hit.until > ports.now()) return { decision: hit.decision, cached: true };
       if (key && hit) entries.delete(key);
-      const decision = await decide(req, config, ports, options);
+      const decision = pre ?? (await decide(req, config, ports, options));
       if (key && decision.action === 'allow' && decision.cacheTtl > 0) {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
         entries.set(key, { decision, until: ports.now() + decision.cacheTtl });

@@ -84,6 +84,19 @@ const FORWARD_AUTH_PREFLIGHT = {
   why: 'a forward-auth 2xx only means continue: the preflight passes on to the upstream',
 };
 
+/**
+ * nginx drops header names outside letters, digits and '-' before anything sees them
+ * (ignore_invalid_headers, on by default), so an alias never reaches the check or the upstream.
+ */
+const NGINX_DROPS_ALIAS = {
+  expect: { status: 200, upstream: { 'x-mcp-subject': 'alice' }, upstreamAbsent: ['x.mcp.subject'] },
+  why: 'nginx drops the invalid header name itself; the upstream never sees it',
+};
+const NGINX_DROPS_UNDERSCORE = {
+  expect: { status: 200, upstream: { 'x-mcp-subject': 'alice' }, upstreamAbsent: ['x_mcp_email', 'x-mcp-email'] },
+  why: 'nginx drops names with underscores itself (underscores_in_headers off); the upstream never sees it',
+};
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'valid RS256 token → 200, identity upstream, no Authorization upstream',
@@ -245,6 +258,18 @@ export const SCENARIOS: Scenario[] = [
       'x-mcp-subject': 'mallory', 'X-MCP-Email': 'mallory@evil.example', 'x-mcp-groups': 'admins', 'X-Mcp-Scopes': 'everything',
     })),
     expect: { status: 200, upstream: { 'x-mcp-subject': 'alice', 'x-mcp-scopes': 'mcp:tools' }, upstreamAbsent: ['x-mcp-email', 'x-mcp-groups'] },
+  },
+  {
+    name: 'a header name aliasing an identity header (X.MCP.Subject) → 400',
+    request: async (c) => post('/mcp', Object.assign(bearer(await token(c, {})), { 'X.MCP.Subject': 'admin' })),
+    expect: { status: 400, error: 'invalid_request' },
+    differs: { njs: NGINX_DROPS_ALIAS, forward_auth_nginx: NGINX_DROPS_ALIAS },
+  },
+  {
+    name: 'the underscore form (X_MCP_Email) is an alias too → 400',
+    request: async (c) => post('/mcp', Object.assign(bearer(await token(c, {})), { 'X_MCP_Email': 'admin@example.com' })),
+    expect: { status: 400, error: 'invalid_request' },
+    differs: { njs: NGINX_DROPS_UNDERSCORE, forward_auth_nginx: NGINX_DROPS_UNDERSCORE },
   },
   {
     name: 'token in the query string → 400 invalid_request',
