@@ -6,6 +6,8 @@ import { formatErrors } from '../config/format-errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { resolveDiscovery } from '../config/resolve-discovery.ts';
 import { collectWarnings } from '../config/warnings.ts';
+import { toCoreConfig } from '../config/app-config.ts';
+import { forwardAuthHeaderNames } from '../forward-auth/response.ts';
 import { fetchJson } from '../node/node-ports.ts';
 import { startService } from './serve.ts';
 
@@ -25,6 +27,9 @@ export async function serveCommand(configPath: string): Promise<number> {
   const service = await startService(resolved.config);
   const s = resolved.config.serve;
   process.stderr.write(`mcp-authz serving: forward-auth ${s.forward_auth.listen}, ext_authz ${s.ext_authz.listen}, admin ${s.admin.listen}\n`);
+  // The one setting users must mirror in their proxy; printed so it can't drift from the config.
+  const names = forwardAuthHeaderNames(toCoreConfig(resolved.config)).join(', ');
+  process.stderr.write(`forward-auth: list in Traefik authResponseHeaders / Caddy copy_headers: ${names}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

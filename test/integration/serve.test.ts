@@ -82,6 +82,10 @@ endpoints:
     assert.equal((await request(`http://127.0.0.1:${admin}/readyz`)).status, 200);
   });
 
+  it('prints the header names to list in the proxy for this configuration', () => {
+    assert.match(proc.output(), /authResponseHeaders \/ Caddy copy_headers: X-MCP-Subject, X-MCP-Email, X-MCP-Groups, X-MCP-Scopes, Authorization, X-Api-Key/);
+  });
+
   it('logs one JSON line per decision without the API key, and exits 0 on SIGTERM', async () => {
     const lines = proc.output().split('\n').filter((l) => l.startsWith('{'));
     assert.ok(lines.length >= 3, proc.output());
