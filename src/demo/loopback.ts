@@ -4,29 +4,15 @@
  * @module
  */
 import type { Server } from 'node:http';
+import { closeServer, listenOn } from '../node/http-server.ts';
 import { connect, createServer } from 'node:net';
 
 /** Binds `server` to 127.0.0.1:`port` (0 = a free port) and resolves with the bound port. */
 export function listenLoopback(server: Server, port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      const addr = server.address();
-      if (addr === null || typeof addr === 'string') reject(new Error('unexpected address'));
-      else resolve(addr.port);
-    });
-  });
+  return listenOn(server, '127.0.0.1', port);
 }
 
-/** Closes `server`, cutting open (streaming, keep-alive) connections so it settles promptly. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
+export { closeServer };
 
 /**
  * True when 127.0.0.1:`port` can be bound right now. Checked before nginx starts because nginx

@@ -8,6 +8,7 @@ import { toCoreConfig, type AppConfig } from '../config/app-config.ts';
 import { startExtAuthzServer } from '../envoy/server.ts';
 import { createForwardAuthHandler } from '../forward-auth/server.ts';
 import { createCachedDecider } from '../node/decision-cache.ts';
+import { closeServer, listenOn } from '../node/http-server.ts';
 import { nodePorts } from '../node/node-ports.ts';
 import type { Ports } from '../core/types.ts';
 import { createAdminHandler } from './admin-server.ts';
@@ -22,21 +23,7 @@ export interface RunningService {
 
 function listenHttp(server: Server, address: string): Promise<number> {
   const { host, port } = parseListen(address);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const a = server.address();
-      resolve(typeof a === 'object' && a ? a.port : port);
-    });
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  return listenOn(server, host, port);
 }
 
 /** Start every listener of the service; rejects (and stops what started) if one cannot bind. */
@@ -54,9 +41,9 @@ export async function startService(app: AppConfig, o: { ports?: Ports; writeLine
   const stops: Array<() => Promise<void>> = [];
   try {
     const adminPort = await listenHttp(admin, app.serve.admin.listen);
-    stops.push(() => close(admin));
+    stops.push(() => closeServer(admin));
     const forwardAuthPort = await listenHttp(forwardAuth, app.serve.forward_auth.listen);
-    stops.push(() => close(forwardAuth));
+    stops.push(() => closeServer(forwardAuth));
     const extAuthz = await startExtAuthzServer(deps, app.serve.ext_authz.listen);
     stops.push(() => extAuthz.stop());
     ready = true;

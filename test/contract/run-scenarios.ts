@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import type { EchoUpstream } from '../support/echo-upstream.ts';
+import { request } from '../support/http.ts';
 import type { RunningIssuer } from '../support/issuer.ts';
 import { SCENARIOS, expectedJson, type AdapterName, type ScenarioRequest } from './scenarios.ts';
 
@@ -18,6 +20,20 @@ export interface Observed {
 }
 
 export type Send = (req: ScenarioRequest) => Promise<Observed>;
+
+/**
+ * For adapters behind a real proxy: send the scenario to the proxy at `base()` and report what the
+ * recording upstream received (null when nothing reached it).
+ */
+export function sendThroughProxy(base: () => string, upstream: () => EchoUpstream): Send {
+  return async (req) => {
+    const up = upstream();
+    up.clear();
+    const res = await request(base() + req.path, { method: req.method, headers: req.headers, localAddress: req.localAddress, body: req.method === 'POST' ? '{}' : undefined });
+    const seen = up.requests.length ? up.requests[up.requests.length - 1] : null;
+    return { status: res.status, headers: res.headers, body: res.body, upstream: seen ? (seen.headers as Record<string, string>) : null };
+  };
+}
 
 /** Register one test per scenario; `deps` is read lazily because servers start in `before`. */
 export function runScenarioTable(adapter: AdapterName, deps: () => { issuer: RunningIssuer; send: Send }): void {

@@ -14,8 +14,7 @@ import { createCachedDecider } from '../../src/node/decision-cache.ts';
 import { nodePorts } from '../../src/node/node-ports.ts';
 import { createObserver, serviceMetrics } from '../../src/service/observe.ts';
 import { fixtureConfig } from '../contract/fixture-config.ts';
-import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
-import type { ScenarioRequest } from '../contract/scenarios.ts';
+import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { freePort } from '../support/free-port.ts';
@@ -86,12 +85,7 @@ describe('scenario table: forward-auth behind Caddy forward_auth', () => {
     await issuer?.stop();
   });
 
-  async function send(req: ScenarioRequest): Promise<Observed> {
-    upstream.clear();
-    const res = await request(caddy.url + req.path, { method: req.method, headers: req.headers, localAddress: req.localAddress, body: req.method === 'POST' ? '{}' : undefined });
-    const seen = upstream.requests.length ? upstream.requests[upstream.requests.length - 1] : null;
-    return { status: res.status, headers: res.headers, body: res.body, upstream: seen ? (seen.headers as Record<string, string>) : null };
-  }
+  const send = sendThroughProxy(() => caddy.url, () => upstream);
 
   runScenarioTable('forward_auth_caddy', () => ({ issuer, send }));
 

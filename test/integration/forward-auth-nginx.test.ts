@@ -12,8 +12,7 @@ import { createCachedDecider } from '../../src/node/decision-cache.ts';
 import { nodePorts } from '../../src/node/node-ports.ts';
 import { createObserver, serviceMetrics } from '../../src/service/observe.ts';
 import { fixtureConfig } from '../contract/fixture-config.ts';
-import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
-import type { ScenarioRequest } from '../contract/scenarios.ts';
+import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { freePort } from '../support/free-port.ts';
 import { request } from '../support/http.ts';
@@ -61,12 +60,7 @@ describe('scenario table: forward-auth behind nginx auth_request', () => {
     await issuer?.stop();
   });
 
-  async function send(req: ScenarioRequest): Promise<Observed> {
-    upstream.clear();
-    const res = await request(nginx.url + req.path, { method: req.method, headers: req.headers, localAddress: req.localAddress, body: req.method === 'POST' ? '{}' : undefined });
-    const seen = upstream.requests.length ? upstream.requests[upstream.requests.length - 1] : null;
-    return { status: res.status, headers: res.headers, body: res.body, upstream: seen ? (seen.headers as Record<string, string>) : null };
-  }
+  const send = sendThroughProxy(() => nginx.url as string, () => upstream);
 
   runScenarioTable('forward_auth_nginx', () => ({ issuer, send }));
 

@@ -4,10 +4,8 @@
  */
 import { after, before, describe } from 'node:test';
 import { fixtureConfig } from '../contract/fixture-config.ts';
-import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
-import type { ScenarioRequest } from '../contract/scenarios.ts';
+import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
-import { request } from '../support/http.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
 
@@ -26,13 +24,7 @@ describe('scenario table: njs in nginx', () => {
     await issuer?.stop();
   });
 
-  async function send(req: ScenarioRequest): Promise<Observed> {
-    upstream.clear();
-    const res = await request(nginx.url + req.path, { method: req.method, headers: req.headers, localAddress: req.localAddress, body: req.method === 'POST' ? '{}' : undefined });
-    const seen = upstream.requests.length ? upstream.requests[upstream.requests.length - 1] : null;
-    const up = seen ? (seen.headers as Record<string, string>) : null;
-    return { status: res.status, headers: res.headers, body: res.body, upstream: up };
-  }
+  const send = sendThroughProxy(() => nginx.url, () => upstream);
 
   runScenarioTable('njs', () => ({ issuer, send }));
 });
