@@ -2,7 +2,8 @@
  * mcp-authz command line: one binary, one subcommand per job.
  *   check --config FILE            validate and print the effective config (secrets masked)
  *   nginx --config FILE --out DIR  write the njs module and nginx conf snippets
- *   serve --config FILE            run the forward-auth, ext_authz and admin listeners
+ *   serve --config FILE            run the forward-auth, ext_authz and admin listeners (and the AS)
+ *   rotate-keys --config FILE      new current AS signing key; the previous one stays published
  *   demo                           run the demo stack (sample MCP server behind nginx)
  */
 import { parseArgs } from 'node:util';
@@ -15,7 +16,10 @@ import { writeNginxModule } from './nginx/write-module.ts';
 const USAGE = `usage: mcp-authz <command> [options]
   check --config FILE              validate FILE and print the effective configuration
   nginx --config FILE --out DIR    write the nginx module (bundle + conf snippets) into DIR
-  serve --config FILE              run forward-auth (Traefik/Caddy/nginx), ext_authz (Envoy), admin
+  serve --config FILE              run forward-auth (Traefik/Caddy/nginx), ext_authz (Envoy), admin,
+                                   and the authorization server when authorization_server is set
+  rotate-keys --config FILE        make a new current AS signing key (the previous one stays in the
+                                   JWKS); takes effect when serve (re)starts
   demo [--port N]                  run the demo: a sample MCP server protected by nginx
 `;
 
@@ -52,6 +56,11 @@ async function main(argv: string[]): Promise<number> {
       if (!configPath) return fail(USAGE);
       const { serveCommand } = await import('./service/serve-command.ts');
       return serveCommand(configPath);
+    }
+    case 'rotate-keys': {
+      if (!configPath) return fail(USAGE);
+      const { rotateKeysCommand } = await import('./companion/rotate-keys-command.ts');
+      return rotateKeysCommand(configPath);
     }
     case 'demo': {
       const { runDemo } = await import('./demo/run-demo.ts');

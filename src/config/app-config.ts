@@ -26,11 +26,56 @@ export interface AppEndpointConfig extends Omit<EndpointConfig, 'strategies'> {
   strategies: AppStrategy[];
 }
 
-/** Settings of `mcp-authz serve` (the forward-auth, ext_authz and admin listeners). */
+/** Settings of `mcp-authz serve` (the forward-auth, ext_authz, admin and companion listeners). */
 export interface ServeSettings {
   forward_auth: { listen: string; trusted_proxies: string[] };
   ext_authz: { listen: string };
   admin: { listen: string };
+  /** The Authorization Server's public HTTP listener; used only when `authorization_server` is set. */
+  companion: { listen: string };
+}
+
+/** A built-in user of the Authorization Server's login page. */
+export interface AsUser {
+  username: string;
+  /** bcrypt hash of the password, or null when `password_env` is used. */
+  password_hash: string | null;
+  /** Name of the environment variable holding the password, or null when hashed. */
+  password_env: string | null;
+  /** Scopes this user may be granted; a client asking for more gets the intersection. */
+  scopes: string[];
+  email: string | null;
+  groups: string[];
+}
+
+/** A client registered in the configuration rather than through dynamic registration. */
+export interface AsClient {
+  client_id: string;
+  client_name: string | null;
+  redirect_uris: string[];
+  token_endpoint_auth_method: 'none' | 'client_secret_basic';
+  /** Name of the environment variable holding the client secret (client_secret_basic only). */
+  client_secret_env: string | null;
+}
+
+/** Where the Authorization Server keeps clients, grants, refresh tokens and sessions. */
+export type AsStorage = { type: 'sqlite'; path: string } | { type: 'redis'; url: string };
+
+/** The `authorization_server:` section: the companion's OAuth 2.1 AS for MCP clients. */
+export interface AuthorizationServerSettings {
+  /** Issuer identifier, no trailing slash; byte-identical in metadata, tokens and PRM. */
+  issuer: string;
+  /** Signing keys (ES256, optionally RS256) are generated into and kept in `dir`. */
+  keys: { dir: string; rs256: boolean };
+  storage: AsStorage;
+  /** Seconds. */
+  access_token_ttl: number;
+  /** Seconds a refresh token lives; each use rotates it. */
+  refresh_token_ttl: number;
+  users: AsUser[];
+  clients: AsClient[];
+  /** RFC 7591 dynamic client registration, open to anyone when `open`. */
+  registration: { open: boolean };
 }
 
 /** The effective configuration: validated, defaults applied, `${ENV}` expanded. */
@@ -38,6 +83,8 @@ export interface AppConfig extends Omit<CoreConfig, 'endpoints'> {
   endpoints: AppEndpointConfig[];
   nginx: NginxSettings;
   serve: ServeSettings;
+  /** The companion Authorization Server, or null when not configured. */
+  authorization_server: AuthorizationServerSettings | null;
 }
 
 type Assert<T extends true> = T;

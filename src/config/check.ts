@@ -5,6 +5,7 @@ import { formatErrors } from './format-errors.ts';
 import { loadConfig } from './load.ts';
 import { maskSecrets } from './mask.ts';
 import { collectWarnings } from './warnings.ts';
+import { resolveCompanionSecrets } from '../companion/companion-secrets.ts';
 
 /** What the CLI should print and exit with. */
 export interface CheckResult {
@@ -22,6 +23,12 @@ export function runCheck(path: string, env: Env): CheckResult {
   const result = loadConfig(path, env);
   if (!result.ok) {
     return { exitCode: 1, stdout: '', stderr: lines(formatErrors(result.errors)) };
+  }
+  // Secrets the AS reads from the environment at start-up: a missing one is reported here too.
+  const as = result.config.authorization_server;
+  const secrets = as === null ? undefined : resolveCompanionSecrets(as, env);
+  if (secrets !== undefined && !secrets.ok) {
+    return { exitCode: 1, stdout: '', stderr: lines(formatErrors(secrets.errors)) };
   }
   const warnings = collectWarnings(result.config).map((w) => `warning: ${w}`);
   return {

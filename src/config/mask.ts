@@ -15,6 +15,9 @@ export const SECRET_PATHS: readonly PathPattern[] = [
   ['endpoints', '*', 'strategies', '*', 'keys', '*', 'key'],
   // bearer strategy: the static tokens.
   ['endpoints', '*', 'strategies', '*', 'tokens', '*', 'token'],
+  // Authorization Server: password hashes (crackable offline) and a Redis URL's password.
+  ['authorization_server', 'users', '*', 'password_hash'],
+  ['authorization_server', 'storage', 'url'],
 ];
 
 /** What masked secrets are replaced with: the whole value, so nothing of it leaks. */

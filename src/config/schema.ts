@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import type { AppConfig, AppEndpointConfig, AppJwtStrategy, AppStrategy } from './app-config.ts';
 import { parseCidr } from '../core/cidr.ts';
+import { authorizationServer } from './authorization-server-schema.ts';
+import { fillCompanionJwks } from './companion-jwks.ts';
+import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { deriveEndpointId, endpointPathProblem, ENDPOINT_ID } from './path-rules.ts';
 import {
   canonicalResource,
@@ -28,40 +31,12 @@ export const MIN_SECRET_LENGTH = 16;
 /** Strategy `type` values, in the order used by error messages. */
 export const STRATEGY_TYPES = ['jwt', 'apikey', 'bearer', 'trusted_header', 'none'] as const;
 
-/** A string check whose message (if any) becomes an issue at the value's path. */
-function checkedString(problem: (value: string) => string | undefined) {
-  return z.string().superRefine((value, ctx) => {
-    const message = problem(value);
-    if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
-  });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-const nonEmpty = z.string().min(1, 'must not be empty');
-
-// One check with one message (not z.int().min().max()): a z.int() failure aborts the whole parse,
-// hiding the cross-endpoint checks, and chained checks would report 1.5 twice.
-const int = (min: number, max: number) =>
-  z.number().superRefine((n, ctx) => {
-    if (!Number.isInteger(n) || n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: `must be a whole number between ${min} and ${max}`, input: n });
-    }
-  });
-
 // Letters, digits and '-': nginx drops headers containing '_' by default and generated config
 // embeds these names, so nothing else is safe.
 const headerName = checkedString((v) =>
   /^[A-Za-z][A-Za-z0-9-]*$/.test(v) ? undefined : 'must be a header name made of letters, digits and "-"',
 );
 const lowerHeaderName = headerName.transform((v) => v.toLowerCase());
-
-// RFC 6749 §3.3 scope-token: no spaces (scopes travel space-delimited) and no quotes.
-const scopeToken = checkedString((v) =>
-  /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(v) ? undefined : 'must be a scope token (no spaces, quotes or backslashes)',
-);
 
 const httpsUrl = checkedString(httpsUrlProblem);
 
@@ -89,7 +64,6 @@ const algorithm = checkedString((alg) => {
 
 const secret = z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`);
 
-const stringList = <T extends z.ZodType<string>>(item: T) => z.array(item).default(() => []);
 
 // Both secret kinds share one shape; the duplicate check names positions, never the secret.
 function uniqueSecrets<K extends string>(listKey: string, field: K) {
@@ -323,6 +297,10 @@ const serve = z.strictObject({
     // /metrics, /healthz, /readyz
     listen: listenAddress.default('127.0.0.1:9102'),
   }).prefault({}),
+  companion: z.strictObject({
+    // The Authorization Server (authorization_server:); envoy/, traefik/ and docker/ route to 9080.
+    listen: listenAddress.default('127.0.0.1:9080'),
+  }).prefault({}),
 });
 
 /** Report endpoints sharing an id or a path; works on partially valid input. */
@@ -368,8 +346,10 @@ export const configSchema = z
     nginx: nginx.prefault({}),
     serve: serve.prefault({}),
     endpoints: z.array(endpoint).min(1, 'must list at least one endpoint'),
+    authorization_server: authorizationServer.nullable().default(null),
   })
-  .superRefine(checkUniqueEndpoints, { when: () => true }) satisfies z.ZodType<AppConfig>;
+  .superRefine(checkUniqueEndpoints, { when: () => true })
+  .transform(fillCompanionJwks) satisfies z.ZodType<AppConfig>;
 
 /** What a configuration file may contain before defaults (for editors and generated docs). */
 export type ConfigFileInput = z.input<typeof configSchema>;

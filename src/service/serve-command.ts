@@ -26,7 +26,8 @@ export async function serveCommand(configPath: string): Promise<number> {
   for (const w of collectWarnings(resolved.config)) process.stderr.write('warning: ' + w + '\n');
   const service = await startService(resolved.config);
   const s = resolved.config.serve;
-  process.stderr.write(`mcp-authz serving: forward-auth ${s.forward_auth.listen}, ext_authz ${s.ext_authz.listen}, admin ${s.admin.listen}\n`);
+  const companion = resolved.config.authorization_server !== null ? `, authorization server ${s.companion.listen}` : '';
+  process.stderr.write(`mcp-authz serving: forward-auth ${s.forward_auth.listen}, ext_authz ${s.ext_authz.listen}, admin ${s.admin.listen}${companion}\n`);
   // The one setting users must mirror in their proxy; printed so it can't drift from the config.
   const names = forwardAuthHeaderNames(toCoreConfig(resolved.config)).join(', ');
   process.stderr.write(`forward-auth: list in Traefik authResponseHeaders / Caddy copy_headers: ${names}\n`);

@@ -1,7 +1,10 @@
 /**
  * `mcp-authz serve`: the Node service hosting the forward-auth endpoint (Traefik forwardAuth, Caddy
  * forward_auth, nginx auth_request), the Envoy ext_authz gRPC service and the admin listener, all
- * over one cached decider so every adapter gives the same decision for the same request.
+ * over one cached decider so every adapter gives the same decision for the same request; and,
+ * when `authorization_server` is configured, the companion Authorization Server on its own
+ * listener. The AS starts after the data plane is ready, and readiness never waits for it or its
+ * storage: a token is checked against cached keys whatever state the AS is in.
  */
 import { createServer, type Server } from 'node:http';
 import { toCoreConfig, type AppConfig } from '../config/app-config.ts';
@@ -11,13 +14,16 @@ import { createCachedDecider } from '../node/decision-cache.ts';
 import { closeServer, listenOn } from '../node/http-server.ts';
 import { nodePorts } from '../node/node-ports.ts';
 import type { Ports } from '../core/types.ts';
+import type { Env } from '../config/env-expand.ts';
+import { formatErrors } from '../config/format-errors.ts';
+import { startCompanion } from '../companion/start-companion.ts';
 import { createAdminHandler } from './admin-server.ts';
 import { parseListen } from './listen-address.ts';
 import { createObserver, serviceMetrics } from './observe.ts';
 
 export interface RunningService {
-  /** Bound ports (useful when the config asked for port 0). */
-  ports: { forwardAuth: number; extAuthz: number; admin: number };
+  /** Bound ports (useful when the config asked for port 0); companion is null without an AS. */
+  ports: { forwardAuth: number; extAuthz: number; admin: number; companion: number | null };
   stop(): Promise<void>;
 }
 
@@ -27,13 +33,14 @@ function listenHttp(server: Server, address: string): Promise<number> {
 }
 
 /** Start every listener of the service; rejects (and stops what started) if one cannot bind. */
-export async function startService(app: AppConfig, o: { ports?: Ports; writeLine?: (line: string) => void } = {}): Promise<RunningService> {
+export async function startService(app: AppConfig, o: { ports?: Ports; writeLine?: (line: string) => void; env?: Env } = {}): Promise<RunningService> {
   const config = toCoreConfig(app);
   const metrics = serviceMetrics();
+  const writeLine = o.writeLine ?? ((line: string) => process.stdout.write(line + '\n'));
   const deps = {
     config,
     decider: createCachedDecider(config, o.ports ?? nodePorts()),
-    observer: createObserver(metrics, o.writeLine ?? ((line) => process.stdout.write(line + '\n'))),
+    observer: createObserver(metrics, writeLine),
   };
   let ready = false;
   const admin = createServer(createAdminHandler(metrics, { ready: () => ready }));
@@ -47,8 +54,15 @@ export async function startService(app: AppConfig, o: { ports?: Ports; writeLine
     const extAuthz = await startExtAuthzServer(deps, app.serve.ext_authz.listen);
     stops.push(() => extAuthz.stop());
     ready = true;
+    let companionPort: number | null = null;
+    if (app.authorization_server !== null) {
+      const started = await startCompanion(app, { env: o.env, writeLine });
+      if (!started.ok) throw new Error(formatErrors(started.errors).join('\n'));
+      stops.push(() => started.companion.stop());
+      companionPort = started.companion.port;
+    }
     return {
-      ports: { forwardAuth: forwardAuthPort, extAuthz: extAuthz.port, admin: adminPort },
+      ports: { forwardAuth: forwardAuthPort, extAuthz: extAuthz.port, admin: adminPort, companion: companionPort },
       stop: async () => {
         ready = false;
         await Promise.all(stops.map((s) => s()));

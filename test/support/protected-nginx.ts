@@ -24,6 +24,8 @@ export interface ProtectedNginxOptions {
   httpExtra?: string;
   /** Override timing of key caching. */
   timing?: Partial<typeof NGINX_TIMING>;
+  /** Port of the public server (default: a free one), for URLs that must be known beforehand. */
+  port?: number;
 }
 
 /** Start nginx protecting the configured endpoints on a free loopback port. */
@@ -31,7 +33,7 @@ export async function startProtectedNginx(config: CoreConfig, opts: ProtectedNgi
   const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-nginx-'));
   const out = join(dir, 'mcp-authz');
   mkdirSync(out);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   // Tests read the decision log right after each request, so it is written unbuffered here.
   const options: NginxOptions = Object.assign({}, NGINX_TIMING, { logBuffered: false }, opts.timing, {
     dir: out,

@@ -62,7 +62,9 @@ describe('parseConfig: defaults and derivations', () => {
         forward_auth: { listen: '127.0.0.1:9100', trusted_proxies: ['127.0.0.1/32', '::1/128'] },
         ext_authz: { listen: '127.0.0.1:9101' },
         admin: { listen: '127.0.0.1:9102' },
+        companion: { listen: '127.0.0.1:9080' },
       },
+      authorization_server: null,
       endpoints: [
         {
           id: 'github-mcp',

@@ -433,7 +433,7 @@ const AS_METADATA_PATHS = [
   '/.well-known/openid-configuration',
   '/.well-known/openid-configuration/realms/mcp',
 ];
-const AS_PATHS = ['/authorize', '/token', '/register', '/register/client-1', '/jwks', '/consent', '/consent/abc', '/callback'];
+const AS_PATHS = ['/authorize', '/authorize/uid-1', '/token', '/token/revocation', '/register', '/register/client-1', '/jwks', '/consent', '/consent/abc', '/callback'];
 const UNROUTED_PATHS = ['/', '/mcpx', '/mcp-admin', '/tokens', '/authorize-other', '/.well-known/other'];
 
 describe('traefik/traefik.yml (static configuration)', () => {

@@ -1,0 +1,236 @@
+/**
+ * The login and consent steps of an authorization request, under `<issuer path>/consent/<uid>`:
+ *   GET  …/<uid>          the login page (prompt `login`) or the consent page (prompt `consent`)
+ *   POST …/<uid>/login    one login method's form
+ *   POST …/<uid>/confirm  consent given: the grant is saved and remembered per user and client
+ *   POST …/<uid>/deny     consent refused: the client gets `access_denied`
+ * Every POST needs the CSRF token of its page. The interaction itself is bound to the browser
+ * by oidc-provider's signed interaction cookie.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { Accounts } from '../accounts.ts';
+import type { CompanionLog } from '../companion-log.ts';
+import type { ConsentMemory } from '../consent-memory.ts';
+import type { LoginMethod } from '../login/login-method.ts';
+import { classifyRedirectUri } from '../redirect-uri-rules.ts';
+import { lookupResource, type ResourceServer } from '../resource-servers.ts';
+import { FIXED_TTL } from '../provider-config.ts';
+import { ROUTES } from '../routes.ts';
+import { readCookie, setCookie, type CookieNames } from './cookies.ts';
+import { csrfToken, csrfValid, isCsrfNonce, newCsrfNonce } from './csrf.ts';
+import { consentPage, errorPage, loginPage, pageHeaders, type ConsentResource } from './pages.ts';
+
+/** Largest form body accepted. */
+const MAX_FORM_BYTES = 16 * 1024;
+
+/** What the interaction routes work with. */
+export interface InteractionDeps {
+  provider: Provider;
+  mountPath: string;
+  loginMethods: readonly LoginMethod[];
+  accounts: Accounts;
+  consents: ConsentMemory;
+  /** The resources tokens may be issued for, with their scopes. */
+  resources: readonly ResourceServer[];
+  /** client_ids configured by the administrator (their names are trusted). */
+  staticClientIds: ReadonlySet<string>;
+  csrfSecret: string;
+  cookieNames: CookieNames;
+  secure: boolean;
+  log: CompanionLog;
+}
+
+type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+function send(res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...pageHeaders(), ...extra, 'Content-Length': String(Buffer.byteLength(html)) });
+  res.end(html);
+}
+
+function readForm(req: IncomingMessage): Promise<Record<string, string> | null> {
+  return new Promise((resolve) => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') {
+      req.resume();
+      resolve(null);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // An oversized body is drained, not kept, and refused once it ends.
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_FORM_BYTES) chunks.push(chunk);
+    });
+    req.on('error', () => resolve(null));
+    req.on('end', () => {
+      resolve(size > MAX_FORM_BYTES ? null : Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+    });
+  });
+}
+
+function stringParam(details: InteractionDetails, name: string): string {
+  const value = details.params[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function listParam(details: InteractionDetails, name: string): string[] {
+  const value = details.params[name];
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'string' && value !== '' ? [value] : [];
+}
+
+/** The request handler for `<mount>/consent/…`; `rest` is the path after `/consent/`. */
+export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessage, res: ServerResponse, rest: string) => Promise<void> {
+  const base = `${d.mountPath}${ROUTES.interaction}`;
+
+  // The per-browser CSRF nonce: reused while valid, so two open tabs both keep working.
+  function csrfFor(req: IncomingMessage, uid: string): { token: string; setCookie?: string } {
+    const existing = readCookie(req.headers.cookie, d.cookieNames.csrf);
+    const nonce = isCsrfNonce(existing) ? existing : newCsrfNonce();
+    const token = csrfToken(d.csrfSecret, uid, nonce);
+    if (nonce === existing) return { token };
+    return { token, setCookie: setCookie(d.cookieNames.csrf, nonce, { secure: d.secure, maxAgeSeconds: FIXED_TTL.interaction }) };
+  }
+
+  async function clientName(clientId: string): Promise<{ name: string; selfRegistered: boolean }> {
+    const client = await d.provider.Client.find(clientId);
+    return { name: client?.clientName ?? clientId, selfRegistered: !d.staticClientIds.has(clientId) };
+  }
+
+  async function showLogin(req: IncomingMessage, res: ServerResponse, details: InteractionDetails, error?: string, username?: string): Promise<void> {
+    const csrf = csrfFor(req, details.uid);
+    const { name } = await clientName(stringParam(details, 'client_id'));
+    const html = loginPage({
+      action: `${base}/${details.uid}/login`,
+      csrf: csrf.token,
+      clientName: name,
+      sections: d.loginMethods.map((m) => ({ methodId: m.id, label: m.label, fieldsHtml: m.renderFields({ username }) })),
+      error,
+    });
+    send(res, error ? 401 : 200, html, csrf.setCookie ? { 'Set-Cookie': csrf.setCookie } : {});
+  }
+
+  // What the request asks of each resource: the requested scopes that resource knows, split into
+  // those this user may be granted and those they may not. Shown whole, also when an earlier
+  // grant already covers some (native clients are asked every time).
+  function consentResources(details: InteractionDetails): ConsentResource[] {
+    const accountId = details.session?.accountId ?? '';
+    const allowed = new Set(d.accounts.find(accountId)?.scopes ?? []);
+    const requested = stringParam(details, 'scope').split(' ').filter(Boolean);
+    return listParam(details, 'resource').map((resource) => {
+      const found = lookupResource(d.resources, resource);
+      const known = found.ok ? requested.filter((s) => found.server.scopes.includes(s)) : [];
+      return { resource, scopes: known.filter((s) => allowed.has(s)), unavailable: known.filter((s) => !allowed.has(s)) };
+    });
+  }
+
+  async function showConsent(req: IncomingMessage, res: ServerResponse, details: InteractionDetails): Promise<void> {
+    const csrf = csrfFor(req, details.uid);
+    const clientId = stringParam(details, 'client_id');
+    const client = await clientName(clientId);
+    const redirectUri = stringParam(details, 'redirect_uri');
+    const redirect = classifyRedirectUri(redirectUri);
+    const html = consentPage({
+      confirmAction: `${base}/${details.uid}/confirm`,
+      denyAction: `${base}/${details.uid}/deny`,
+      csrf: csrf.token,
+      accountId: details.session?.accountId ?? '',
+      clientName: client.name,
+      clientId,
+      selfRegistered: client.selfRegistered,
+      redirectUri,
+      redirectHost: redirect.ok ? redirect.host : redirectUri,
+      redirectKind: redirect.ok ? redirect.kind : 'https',
+      resources: consentResources(details),
+    });
+    send(res, 200, html, csrf.setCookie ? { 'Set-Cookie': csrf.setCookie } : {});
+  }
+
+  async function login(req: IncomingMessage, res: ServerResponse, details: InteractionDetails, form: Record<string, string>): Promise<void> {
+    const method = d.loginMethods.find((m) => m.id === form.method);
+    if (method === undefined) return send(res, 400, errorPage('Sign-in failed', 'Unknown sign-in method.'));
+    const outcome = await method.authenticate(form);
+    const clientId = stringParam(details, 'client_id');
+    switch (outcome.kind) {
+      case 'authenticated':
+        d.log('login.success', { account: outcome.accountId, method: method.id, client_id: clientId });
+        await d.provider.interactionFinished(req, res, { login: { accountId: outcome.accountId } }, { mergeWithLastSubmission: false });
+        return;
+      case 'redirect':
+        res.writeHead(303, { Location: outcome.location, 'Cache-Control': 'no-store', 'Content-Length': '0' }).end();
+        return;
+      case 'rejected':
+        // No username in the log: people type passwords into the wrong field.
+        d.log('login.failure', { method: method.id, client_id: clientId });
+        return showLogin(req, res, details, outcome.message, form.username);
+    }
+  }
+
+  async function confirm(req: IncomingMessage, res: ServerResponse, details: InteractionDetails): Promise<void> {
+    const accountId = details.session?.accountId;
+    const clientId = stringParam(details, 'client_id');
+    if (details.prompt.name !== 'consent' || accountId === undefined) {
+      return send(res, 400, errorPage('Sign-in failed', 'This request is not waiting for consent.'));
+    }
+    const { Grant } = d.provider;
+    const existing = details.grantId ? await Grant.find(details.grantId) : undefined;
+    const grant = existing ?? new Grant({ accountId, clientId });
+    const promptDetails = details.prompt.details;
+    if (Array.isArray(promptDetails.missingOIDCScope)) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
+    if (Array.isArray(promptDetails.missingOIDCClaims)) grant.addOIDCClaims(promptDetails.missingOIDCClaims as string[]);
+    for (const r of consentResources(details)) {
+      if (r.scopes.length > 0) grant.addResourceScope(r.resource, r.scopes.join(' '));
+      // Marked as seen so the policy does not ask again for scopes this account may not have.
+      if (r.unavailable.length > 0) grant.rejectResourceScope(r.resource, r.unavailable.join(' '));
+    }
+    const grantId = await grant.save();
+    await d.consents.remember(accountId, clientId, grantId, FIXED_TTL.grant);
+    d.log('consent.granted', { account: accountId, client_id: clientId });
+    await d.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  }
+
+  async function deny(req: IncomingMessage, res: ServerResponse, details: InteractionDetails): Promise<void> {
+    d.log('consent.denied', { account: details.session?.accountId, client_id: stringParam(details, 'client_id') });
+    // RFC 6749 §4.1.2.1: the client learns the user refused.
+    await d.provider.interactionFinished(req, res, {
+      error: 'access_denied',
+      error_description: 'the user denied the request',
+    }, { mergeWithLastSubmission: false });
+  }
+
+  return async function handle(req, res, rest) {
+    const [uid, action, extra] = rest.split('/');
+    if (!uid || extra !== undefined) return send(res, 404, errorPage('Not found', 'There is nothing here.'));
+    let details: InteractionDetails;
+    try {
+      details = await d.provider.interactionDetails(req, res);
+    } catch {
+      return send(res, 400, errorPage('Sign-in expired', 'This sign-in request is no longer valid.'));
+    }
+    // The cookie names the browser's current interaction; the URL must name the same one.
+    if (details.uid !== uid) return send(res, 400, errorPage('Sign-in expired', 'This sign-in request is no longer valid.'));
+
+    if (action === undefined) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, errorPage('Not allowed', 'Use the form.'), { Allow: 'GET' });
+      return details.prompt.name === 'login' ? showLogin(req, res, details) : showConsent(req, res, details);
+    }
+    if (req.method !== 'POST') return send(res, 405, errorPage('Not allowed', 'Use the form.'), { Allow: 'POST' });
+    const form = await readForm(req);
+    if (form === null) return send(res, 400, errorPage('Sign-in failed', 'The form could not be read.'));
+    if (!csrfValid(d.csrfSecret, uid, readCookie(req.headers.cookie, d.cookieNames.csrf), form.csrf)) {
+      return send(res, 403, errorPage('Sign-in failed', 'The form expired or did not come from this page. Go back and try again.'));
+    }
+    switch (action) {
+      case 'login':
+        return details.prompt.name === 'login' ? login(req, res, details, form) : send(res, 400, errorPage('Sign-in failed', 'Already signed in.'));
+      case 'confirm':
+        return confirm(req, res, details);
+      case 'deny':
+        return deny(req, res, details);
+      default:
+        return send(res, 404, errorPage('Not found', 'There is nothing here.'));
+    }
+  };
+}

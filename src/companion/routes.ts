@@ -1,0 +1,12 @@
+/** The companion's URL paths, below the issuer's path. Dependency-free so the config schema can use them. */
+
+/** Route paths below the issuer's path; envoy/, traefik/ and docker/ route these to the companion. */
+export const ROUTES = {
+  authorization: '/authorize',
+  token: '/token',
+  registration: '/register',
+  jwks: '/jwks',
+  // Below /token so every host-proxy route that reaches /token/… reaches it too.
+  revocation: '/token/revocation',
+  interaction: '/consent',
+} as const;

@@ -1,0 +1,120 @@
+/**
+ * Start the companion Authorization Server: read its secrets, load (or create) its keys, open its
+ * storage, build the provider and listen on `serve.companion.listen`. Problems with the
+ * configuration, the key directory or the store come back as errors with their config paths.
+ */
+import { createServer } from 'node:http';
+import { toCoreConfig, type AppConfig, type AuthorizationServerSettings } from '../config/app-config.ts';
+import type { ConfigError } from '../config/config-error.ts';
+import type { Env } from '../config/env-expand.ts';
+import { closeServer, listenOn } from '../node/http-server.ts';
+import { parseListen } from '../service/listen-address.ts';
+import { createAccounts } from './accounts.ts';
+import { createCompanionLog, type LogWriter } from './companion-log.ts';
+import { issuerMountPath } from './companion-routes.ts';
+import { resolveCompanionSecrets } from './companion-secrets.ts';
+import { createCompanionHandler } from './companion-server.ts';
+import { CONSENT_MODEL, createConsentMemory } from './consent-memory.ts';
+import { createProvider } from './create-provider.ts';
+import { cookieNames } from './interactions/cookies.ts';
+import { createInteractionRoutes } from './interactions/interaction-routes.ts';
+import { loadOrCreateCookieSecrets } from './keys/cookie-secrets.ts';
+import { loadOrCreateSigningKeys } from './keys/signing-keys.ts';
+import { createPasswordLogin } from './login/password-login.ts';
+import { servedResources } from './resource-servers.ts';
+import { openStorage } from './storage/companion-storage.ts';
+
+/** A running companion. */
+export interface RunningCompanion {
+  /** Bound port (useful when the config asked for port 0). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Tagged outcome of starting. */
+export type StartCompanionResult = { ok: true; companion: RunningCompanion } | { ok: false; errors: ConfigError[] };
+
+/** Options of {@link startCompanion}. */
+export interface StartCompanionOptions {
+  /** Environment for password_env / client_secret_env (default process.env). */
+  env?: Env;
+  /** Where log lines go (default stdout). */
+  writeLine?: LogWriter;
+}
+
+function fail(path: string, message: string): StartCompanionResult {
+  return { ok: false, errors: [{ path, message }] };
+}
+
+/**
+ * Start the AS configured in `app.authorization_server`. Rejects only when the listener cannot
+ * bind (like the other listeners of `serve`).
+ */
+export async function startCompanion(app: AppConfig, o: StartCompanionOptions = {}): Promise<StartCompanionResult> {
+  const as: AuthorizationServerSettings | null = app.authorization_server;
+  if (as === null) return fail('authorization_server', 'is not configured');
+  const secrets = resolveCompanionSecrets(as, o.env ?? process.env);
+  if (!secrets.ok) return { ok: false, errors: secrets.errors };
+  const signing = await loadOrCreateSigningKeys(as.keys.dir, { rs256: as.keys.rs256 });
+  if (!signing.ok) return fail('authorization_server.keys.dir', signing.error);
+  const cookieSecrets = loadOrCreateCookieSecrets(as.keys.dir);
+  if (!cookieSecrets.ok) return fail('authorization_server.keys.dir', cookieSecrets.error);
+  const opened = openStorage(as.storage);
+  if (!opened.ok) return fail('authorization_server.storage', opened.error);
+  const storage = opened.storage;
+
+  const write = o.writeLine ?? ((line: string) => process.stdout.write(line + '\n'));
+  const log = createCompanionLog(write);
+  const secure = new URL(as.issuer).protocol === 'https:';
+  const names = cookieNames(secure);
+  const mountPath = issuerMountPath(as.issuer);
+  const accounts = createAccounts(as.users);
+  const consents = createConsentMemory(storage.adapter(CONSENT_MODEL));
+  const resources = servedResources(app.endpoints, as.issuer);
+  try {
+    const provider = createProvider(as.issuer, {
+      settings: as,
+      mountPath,
+      resources,
+      cors: app.cors,
+      storage,
+      signingKeys: signing.keys,
+      cookieSecrets: cookieSecrets.keys,
+      cookieNames: names,
+      secure,
+      accounts,
+      consents,
+      clientSecrets: secrets.secrets.clientSecrets,
+    }, log);
+    const interactions = createInteractionRoutes({
+      provider,
+      mountPath,
+      loginMethods: [await createPasswordLogin(as.users, secrets.secrets.passwords)],
+      accounts,
+      consents,
+      resources,
+      staticClientIds: new Set(as.clients.map((c) => c.client_id)),
+      csrfSecret: cookieSecrets.keys[0]!,
+      cookieNames: names,
+      secure,
+      log,
+    });
+    const server = createServer(createCompanionHandler({ provider, issuer: as.issuer, mountPath, coreConfig: toCoreConfig(app), interactions, log }));
+    const { host, port } = parseListen(app.serve.companion.listen);
+    const bound = await listenOn(server, host, port);
+    log('started', { issuer: as.issuer, listen: `${host}:${bound}`, signing_keys: signing.keys.length, keys_created: signing.created.length });
+    return {
+      ok: true,
+      companion: {
+        port: bound,
+        stop: async () => {
+          await closeServer(server);
+          await storage.close();
+        },
+      },
+    };
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Small zod building blocks shared by the configuration schemas (endpoints, serve, the
+ * authorization server), so every part words its errors the same way.
+ */
+import { z } from 'zod';
+
+/** A string check whose message (if any) becomes an issue at the value's path. */
+export function checkedString(problem: (value: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
+  });
+}
+
+/** A plain object (not null, not an array): for refinements that run on partially valid input. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Any string but the empty one. */
+export const nonEmpty = z.string().min(1, 'must not be empty');
+
+/**
+ * A whole number in [min, max]. One check with one message (not z.int().min().max()): a z.int()
+ * failure aborts the whole parse, hiding the cross-endpoint checks, and chained checks would
+ * report 1.5 twice.
+ */
+export const int = (min: number, max: number) =>
+  z.number().superRefine((n, ctx) => {
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `must be a whole number between ${min} and ${max}`, input: n });
+    }
+  });
+
+/** RFC 6749 §3.3 scope-token: no spaces (scopes travel space-delimited) and no quotes. */
+export const scopeToken = checkedString((v) =>
+  /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(v) ? undefined : 'must be a scope token (no spaces, quotes or backslashes)',
+);
+
+/** A list that defaults to empty. */
+export const stringList = <T extends z.ZodType<string>>(item: T) => z.array(item).default(() => []);

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { AppConfig } from '../../src/config/app-config.ts';
+import { runCheck } from '../../src/config/check.ts';
+import { formatErrors } from '../../src/config/format-errors.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import { maskSecrets } from '../../src/config/mask.ts';
+import { collectWarnings } from '../../src/config/warnings.ts';
+
+const HASH = '$2b$10$abcdefghijklmnopqrstuuG7k9Nq1U0rY5eXq4w6E8cBq2m3n4o5p';
+
+const ENDPOINT = `endpoints:
+  - path: /mcp
+    resource: https://mcp.example.com/mcp
+    upstream: http://127.0.0.1:3000
+    authorization_servers: [https://mcp.example.com]
+    strategies: [{ type: jwt, issuer: https://mcp.example.com }]
+    policy: { required_scopes: [mcp:tools] }
+`;
+
+function load(as: string, env: Record<string, string> = {}): AppConfig {
+  const r = parseConfig(ENDPOINT + as, env);
+  if (!r.ok) assert.fail(formatErrors(r.errors).join('\n'));
+  return r.config;
+}
+
+function errorsOf(as: string, endpoint = ENDPOINT): string[] {
+  const r = parseConfig(endpoint + as, {});
+  assert.equal(r.ok, false, 'expected errors');
+  return r.ok ? [] : formatErrors(r.errors);
+}
+
+describe('authorization_server configuration', () => {
+  it('is optional; serve.companion.listen defaults to 127.0.0.1:9080', () => {
+    const config = load('');
+    assert.equal(config.authorization_server, null);
+    assert.deepEqual(config.serve.companion, { listen: '127.0.0.1:9080' });
+  });
+
+  it('fills defaults', () => {
+    const config = load('authorization_server:\n  issuer: https://mcp.example.com\n');
+    assert.deepEqual(config.authorization_server, {
+      issuer: 'https://mcp.example.com',
+      keys: { dir: '/var/lib/mcp-authz/keys', rs256: false },
+      storage: { type: 'sqlite', path: '/var/lib/mcp-authz/companion.sqlite' },
+      access_token_ttl: 600,
+      refresh_token_ttl: 2_592_000,
+      users: [],
+      clients: [],
+      registration: { open: true },
+    });
+  });
+
+  it('uses the companion JWKS for a jwt strategy of its issuer without jwks_uri (no discovery of itself)', () => {
+    const config = load('authorization_server:\n  issuer: https://mcp.example.com\n');
+    const jwt = config.endpoints[0]!.strategies[0]!;
+    assert.ok(jwt.type === 'jwt');
+    assert.equal(jwt.jwks_uri, 'https://mcp.example.com/jwks');
+    assert.equal(jwt.discovery_url, null);
+  });
+
+  it('accepts users, clients and a redis store', () => {
+    const config = load(`authorization_server:
+  issuer: https://mcp.example.com
+  storage: { type: redis, url: "redis://:pw@127.0.0.1:6379/0" }
+  users:
+    - { username: alice, password_hash: "${HASH}", scopes: [mcp:tools], email: alice@example.com, groups: [staff] }
+    - { username: bob, password_env: BOB_PASSWORD }
+  clients:
+    - { client_id: inspector, redirect_uris: ["http://localhost:6274/oauth/callback"] }
+    - { client_id: backend, client_name: Backend, redirect_uris: ["https://app.example.com/cb"], token_endpoint_auth_method: client_secret_basic, client_secret_env: BACKEND_SECRET }
+  registration: { open: false }
+`);
+    const as = config.authorization_server!;
+    assert.deepEqual(as.storage, { type: 'redis', url: 'redis://:pw@127.0.0.1:6379/0' });
+    assert.deepEqual(as.users[1], { username: 'bob', password_hash: null, password_env: 'BOB_PASSWORD', scopes: [], email: null, groups: [] });
+    assert.equal(as.clients[0]!.token_endpoint_auth_method, 'none');
+    assert.equal(as.clients[1]!.client_secret_env, 'BACKEND_SECRET');
+    assert.equal(as.registration.open, false);
+    const masked = maskSecrets(config).authorization_server!;
+    assert.equal(masked.users[0]!.password_hash, '***');
+    assert.deepEqual(masked.storage, { type: 'redis', url: '***' });
+  });
+
+  it('reports every mistake with its path', () => {
+    const errors = errorsOf(`authorization_server:
+  issuer: https://mcp.example.com/
+  keys: { dir: relative/keys }
+  storage: { type: redis, url: "http://127.0.0.1:6379" }
+  access_token_ttl: 5
+  users:
+    - { username: alice, password_hash: "not-a-hash", password_env: ALSO }
+    - { username: alice, password_env: "bad name" }
+    - { username: carol, scopes: ["two words"] }
+  clients:
+    - { client_id: c1, redirect_uris: ["javascript:alert(1)"] }
+    - { client_id: c2, redirect_uris: [], token_endpoint_auth_method: client_secret_basic }
+    - { client_id: c1, redirect_uris: ["https://a.example/cb"], client_secret_env: X }
+  registration: { open: yes-please }
+  surprise: 1
+`);
+    const text = errors.join('\n');
+    for (const expected of [
+      /authorization_server\.issuer: must not end with "\/"/,
+      /authorization_server\.keys\.dir: must be an absolute path/,
+      /authorization_server\.storage\.url: must be a redis:\/\/ or rediss:\/\/ URL/,
+      /authorization_server\.access_token_ttl: must be a whole number between 60 and 86400/,
+      /authorization_server\.users\[0\]\.password_hash: must be a bcrypt hash/,
+      /authorization_server\.users\[0\]: set exactly one of password_hash/,
+      /authorization_server\.users\[1\]\.username: duplicates users\[0\]\.username/,
+      /authorization_server\.users\[1\]\.password_env: must be an environment variable name/,
+      /authorization_server\.users\[2\]: set exactly one of/,
+      /authorization_server\.users\[2\]\.scopes\[0\]: must be a scope token/,
+      /authorization_server\.clients\[0\]\.redirect_uris\[0\]: must not use the javascript: scheme/,
+      /authorization_server\.clients\[1\]\.redirect_uris: must list at least one redirect URI/,
+      /authorization_server\.clients\[1\]\.client_secret_env: is required when token_endpoint_auth_method is client_secret_basic/,
+      /authorization_server\.clients\[2\]\.client_id: duplicates clients\[0\]\.client_id/,
+      /authorization_server\.clients\[2\]\.client_secret_env: is only used with/,
+      /authorization_server\.registration\.open:/,
+      /authorization_server.*surprise/,
+    ]) assert.match(text, expected);
+  });
+
+  it('refuses a plain-http issuer except on localhost', () => {
+    assert.match(errorsOf('authorization_server:\n  issuer: http://as.example.com\n').join('\n'), /authorization_server\.issuer: must be an absolute https:\/\/ URL/);
+    assert.equal(load('authorization_server:\n  issuer: http://127.0.0.1:9080\n').authorization_server!.issuer, 'http://127.0.0.1:9080');
+  });
+
+  it('warns when endpoints and the issuer do not match byte for byte, or nobody can sign in', () => {
+    const warnings = collectWarnings(load('authorization_server:\n  issuer: https://other.example.com\n'));
+    assert.ok(warnings.some((w) => /no endpoint lists https:\/\/other\.example\.com/.test(w)), warnings.join('\n'));
+    const endpoint = ENDPOINT.replace('authorization_servers: [https://mcp.example.com]', 'authorization_servers: [https://mcp.example.com/]');
+    const r = parseConfig(`${endpoint}authorization_server:
+  issuer: https://mcp.example.com
+  users: [{ username: a, password_env: A }]
+`, {});
+    assert.ok(r.ok);
+    const w2 = collectWarnings(r.config);
+    assert.ok(w2.some((w) => /should list the companion issuer exactly as "https:\/\/mcp\.example\.com"/.test(w)), w2.join('\n'));
+    assert.ok(w2.some((w) => /user "a" has no scopes/.test(w)), w2.join('\n'));
+    assert.ok(collectWarnings(load('authorization_server:\n  issuer: https://mcp.example.com\n')).some((w) => /no users/.test(w)));
+  });
+
+  it('check reports a missing password or client-secret variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-check-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, `${ENDPOINT}authorization_server:
+  issuer: https://mcp.example.com
+  users: [{ username: a, password_env: A_PASSWORD, scopes: [mcp:tools] }]
+  clients: [{ client_id: b, redirect_uris: ["https://b.example/cb"], token_endpoint_auth_method: client_secret_basic, client_secret_env: B_SECRET }]
+`);
+      const missing = runCheck(file, {});
+      assert.equal(missing.exitCode, 1);
+      assert.match(missing.stderr, /authorization_server\.users\[0\]\.password_env: environment variable A_PASSWORD is not set/);
+      assert.match(missing.stderr, /authorization_server\.clients\[0\]\.client_secret_env: environment variable B_SECRET is not set/);
+      const short = runCheck(file, { A_PASSWORD: 'x', B_SECRET: 'short' });
+      assert.match(short.stderr, /must be at least 32 characters/);
+      const ok = runCheck(file, { A_PASSWORD: 'x', B_SECRET: 's'.repeat(32) });
+      assert.equal(ok.exitCode, 0, ok.stderr);
+      assert.doesNotMatch(ok.stdout, /s{32}/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
