@@ -41,6 +41,8 @@ export interface TestCompanionOptions {
   extra?: string;
   /** Extra environment for `${VAR}` and `*_env` settings. */
   env?: Record<string, string>;
+  /** `authorization_server.storage` as YAML flow text; default a sqlite file in the dir. */
+  storage?: string;
 }
 
 /** A running test companion. */
@@ -64,7 +66,7 @@ export interface TestCompanion {
 const DEFAULT_RESOURCES: TestResource[] = [{ path: '/mcp', resource: 'http://127.0.0.1:1/mcp', scopes: ['mcp:tools'] }];
 
 /** The configuration text the test companion loads. */
-export function companionYaml(o: { issuer: string; port: number; dir: string; resources: TestResource[]; extra?: string }): string {
+export function companionYaml(o: { issuer: string; port: number; dir: string; resources: TestResource[]; extra?: string; storage?: string }): string {
   const bobHash = bcrypt.hashSync(USERS.bob.password, 4);
   const endpoints = o.resources.map((r) => `  - path: ${r.path}
     resource: ${r.resource}
@@ -79,7 +81,7 @@ ${endpoints}
 authorization_server:
   issuer: ${o.issuer}
   keys: { dir: ${o.dir}/keys }
-  storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
+  storage: ${o.storage ?? `{ type: sqlite, path: ${o.dir}/companion.sqlite }`}
   users:
     - { username: alice, password_env: ALICE_PASSWORD, scopes: [${o.resources.flatMap((r) => r.scopes).join(', ')}], email: alice@example.com, groups: [staff] }
     - { username: bob, password_hash: "${bobHash}", scopes: [] }
@@ -92,7 +94,7 @@ export async function startTestCompanion(o: TestCompanionOptions = {}): Promise<
   const issuer = o.issuer ?? `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-companion-'));
   const env = { ALICE_PASSWORD: USERS.alice.password, ...o.env };
-  const parsed = parseConfig(companionYaml({ issuer, port, dir, resources: o.resources ?? DEFAULT_RESOURCES, extra: o.extra }), env);
+  const parsed = parseConfig(companionYaml({ issuer, port, dir, resources: o.resources ?? DEFAULT_RESOURCES, extra: o.extra, storage: o.storage }), env);
   if (!parsed.ok) throw new Error('test companion config: ' + JSON.stringify(parsed.errors));
   const config = parsed.config;
   const logs: string[] = [];

@@ -1,10 +1,31 @@
 /**
  * The companion's storage seam: an oidc-provider adapter factory plus a way to close it. The
- * embedded SQLite store implements it here; a Redis store plugs in behind the same shape.
+ * embedded SQLite store is the default; Redis serves several replicas behind the same shape.
  */
 import type { Adapter } from 'oidc-provider';
 import type { AsStorage } from '../../config/app-config.ts';
+import { createRedisAdapterFactory, createRedisClient } from './redis-adapter.ts';
 import { openSqliteStorage } from './sqlite-adapter.ts';
+
+/**
+ * Redis, for several companion replicas. Not awaited: the companion starts while Redis is down, and
+ * every storage operation then fails at once (no offline queue), so the token endpoint answers 503
+ * and the data plane, which never needs Redis, keeps admitting valid tokens.
+ */
+function openRedisStorage(url: string): CompanionStorage {
+  const client = createRedisClient({ url });
+  client.connect().catch(() => undefined);
+  const RedisAdapter = createRedisAdapterFactory(client, { clockTolerance: CLOCK_TOLERANCE });
+  return {
+    adapter: (model) => new RedisAdapter(model) as unknown as Adapter,
+    close: async () => {
+      await client.close().catch(() => undefined);
+    },
+  };
+}
+
+/** oidc-provider's default clock tolerance (seconds), added to every stored TTL. */
+const CLOCK_TOLERANCE = 15;
 
 /** Persistent state of the Authorization Server. */
 export interface CompanionStorage {
@@ -18,9 +39,7 @@ export type OpenStorageResult = { ok: true; storage: CompanionStorage } | { ok: 
 
 /** Open the storage `settings` describe. */
 export function openStorage(settings: AsStorage): OpenStorageResult {
-  if (settings.type === 'redis') {
-    return { ok: false, error: 'authorization_server.storage: type redis is not wired into the companion yet; use type: sqlite' };
-  }
+  if (settings.type === 'redis') return { ok: true, storage: openRedisStorage(settings.url) };
   try {
     return { ok: true, storage: openSqliteStorage(settings.path) };
   } catch (err) {
