@@ -42,7 +42,8 @@ export function logProviderEvents(provider: Provider, log: CompanionLog): void {
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     log('token.issued', { client_id: clientOf(ctx), grant_type: String(ctx.oidc.params?.grant_type ?? ''), account: ctx.oidc.account?.accountId });
   });
-  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => log('grant.revoked', { client_id: clientOf(ctx), grant_id: grantId }));
+  // route 'token': revoked because a code or refresh token was used again (reuse detection).
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => log('grant.revoked', { client_id: clientOf(ctx), grant_id: grantId, route: ctx.oidc?.route }));
   provider.on('registration_create.success', (_ctx: KoaContextWithOIDC, client: { clientId: string; applicationType?: string }) => {
     log('client.registered', { client_id: client.clientId, application_type: client.applicationType });
   });

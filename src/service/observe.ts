@@ -5,6 +5,7 @@
 import { decisionRecord } from '../core/decision-log.ts';
 import type { CoreRequest, Decision } from '../core/types.ts';
 import { createMetrics, type Metrics } from '../node/metrics.ts';
+import { COMPANION_COUNTERS } from './companion-metrics.ts';
 
 export type Adapter = 'forward_auth' | 'ext_authz';
 
@@ -12,6 +13,7 @@ export type Adapter = 'forward_auth' | 'ext_authz';
 export function serviceMetrics(): Metrics {
   return createMetrics({
     counters: {
+      ...COMPANION_COUNTERS,
       mcp_authz_decisions_total: 'Authorization decisions by adapter, endpoint, decision and reason.',
       mcp_authz_check_errors_total: 'Checks that failed inside the service (answered as errors, never allowed).',
     },

@@ -19,6 +19,7 @@ import { formatErrors } from '../config/format-errors.ts';
 import { startCompanion } from '../companion/start-companion.ts';
 import { createAdminHandler } from './admin-server.ts';
 import { parseListen } from './listen-address.ts';
+import { tapCompanionEvents } from './companion-metrics.ts';
 import { createObserver, serviceMetrics } from './observe.ts';
 
 export interface RunningService {
@@ -56,7 +57,7 @@ export async function startService(app: AppConfig, o: { ports?: Ports; writeLine
     ready = true;
     let companionPort: number | null = null;
     if (app.authorization_server !== null) {
-      const started = await startCompanion(app, { env: o.env, writeLine });
+      const started = await startCompanion(app, { env: o.env, writeLine: tapCompanionEvents(metrics, writeLine) });
       if (!started.ok) throw new Error(formatErrors(started.errors).join('\n'));
       stops.push(() => started.companion.stop());
       companionPort = started.companion.port;

@@ -53,6 +53,13 @@ describe('serve with the companion', () => {
       assert.deepEqual(prm.authorization_servers, ['http://127.0.0.1:8080'], 'the companion serves PRM too (Traefik routes it there)');
       assert.equal((await fetch(`http://127.0.0.1:${service.ports.admin}/readyz`)).status, 200);
       assert.ok(lines.some((l) => l.includes('"event":"started"')));
+      const reg = await fetch(`http://127.0.0.1:${service.ports.companion}/register`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:5555/cb'], token_endpoint_auth_method: 'none' }),
+      });
+      assert.equal(reg.status, 201);
+      const metrics = await (await fetch(`http://127.0.0.1:${service.ports.admin}/metrics`)).text();
+      assert.match(metrics, /mcp_authz_registrations_total 1/, 'the registration is counted');
     } finally {
       await service.stop();
     }
