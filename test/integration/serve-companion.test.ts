@@ -65,6 +65,23 @@ describe('serve with the companion', () => {
     }
   });
 
+  it('is ready with Redis unreachable: the data plane never needs it; /token fails closed', async () => {
+    const text = yaml(dir).replace(`storage: { type: sqlite, path: ${dir}/as.sqlite }`, 'storage: { type: redis, url: "redis://127.0.0.1:1" }');
+    const parsed = parseConfig(text, {});
+    assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
+    const service = await startService(parsed.config, { env: { SERVE_TEST_PASSWORD: 'pw-1234567890' }, writeLine: () => undefined });
+    try {
+      assert.equal((await fetch(`http://127.0.0.1:${service.ports.admin}/readyz`)).status, 200);
+      const tokenRes = await fetch(`http://127.0.0.1:${service.ports.companion}/token`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'y' }),
+      });
+      assert.equal(tokenRes.status, 503);
+    } finally {
+      await service.stop();
+    }
+  });
+
   it('refuses to start when a secret variable is missing, naming its path', async () => {
     const parsed = parseConfig(yaml(dir), {});
     assert.ok(parsed.ok);
