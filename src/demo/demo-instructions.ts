@@ -3,7 +3,7 @@
  * curl commands that walk through the protocol by hand.
  * @module
  */
-import { API_KEY_ENV, API_KEY_HEADER } from './demo-config.ts';
+import { API_KEY_ENV, API_KEY_HEADER, DEMO_SCOPE } from './demo-config.ts';
 import type { CheckResult } from './self-check.ts';
 import { TOOLS_LIST } from './self-check.ts';
 
@@ -15,13 +15,17 @@ export interface DemoFacts {
   mcpUrl: string;
   /** From the 401's WWW-Authenticate header, so the printed URL is the one nginx advertises. */
   metadataUrl: string;
-  token: string;
-  tokenFile: string;
+  /** The Authorization Server's issuer (nginx's origin). */
+  issuer: string;
+  username: string;
+  password: string;
   apiKey: string;
   configFile: string;
   nginxConf: string;
   moduleDir: string;
   decisionLog: string;
+  /** The companion's log (sign-ins, registrations, tokens issued; never secrets). */
+  companionLog: string;
   checks: CheckResult[];
 }
 
@@ -44,22 +48,25 @@ export function formatChecks(checks: CheckResult[]): string {
 export function demoInstructions(f: DemoFacts): string {
   const mcpHeaders = `-H 'Accept: application/json, text/event-stream' -H 'Content-Type: application/json'`;
   return `
-mcp-authz demo: a sample MCP server behind nginx, protected by mcp-authz
+mcp-authz demo: a sample MCP server behind nginx, protected by mcp-authz, with the companion
+OAuth 2.1 Authorization Server behind the same nginx
 
   MCP URL   ${f.mcpUrl}
-  token: ${f.token}
-            (access token for demo-user, scope mcp:tools, valid 1 h; also in ${f.tokenFile})
+  username: ${f.username}
+  password: ${f.password}
+            (the demo user: may grant scope ${DEMO_SCOPE}; a new password every run)
 
-  Paste the URL into an MCP client that lets you set a bearer token (e.g. MCP Inspector:
-  transport "Streamable HTTP", Authentication → Bearer Token). The demo's dev token issuer has
-  no login page, so clients that run the OAuth flow themselves cannot get a token from it yet.
+  Paste the MCP URL into an MCP client (MCP Inspector: transport "Streamable HTTP", then
+  "Open Auth Settings" → "Quick OAuth Flow"; Claude or Cursor: add a remote/custom MCP server).
+  It registers itself, opens the sign-in page: sign in with the credentials above, allow, done.
+  Everything goes through ${f.issuer}: nginx checks /mcp and routes the AS paths to the companion.
 
 self-check (through nginx):
 ${formatChecks(f.checks)}
 
 try it (copy-paste into a shell):
 
-  export TOKEN=$(cat ${f.tokenFile}) ${API_KEY_ENV}=${f.apiKey}
+  export ${API_KEY_ENV}=${f.apiKey}
 
   # (a) no credentials: 401, and WWW-Authenticate points at the resource metadata
   curl -i ${f.mcpUrl}
@@ -67,26 +74,25 @@ try it (copy-paste into a shell):
   # (b) the protected resource metadata (RFC 9728): which authorization server, which scopes
   curl ${f.metadataUrl}
 
-  # (c) list the tools with the token
-  curl -i ${f.mcpUrl} -H "Authorization: Bearer $TOKEN" \\
-    ${mcpHeaders} \\
-    -d '${TOOLS_LIST}'
+  # (c) the Authorization Server metadata (RFC 8414): authorize, token and registration endpoints
+  curl ${f.issuer}/.well-known/oauth-authorization-server
 
-  # (d) streaming: countdown sends one SSE event per second; -N shows them as they arrive
-  curl -N ${f.mcpUrl} -H "Authorization: Bearer $TOKEN" \\
-    ${mcpHeaders} \\
-    -d '${COUNTDOWN_CALL}'
-
-  # (e) the same as (c) with the API key instead of a token
+  # (d) list the tools with the API key (scripts; MCP clients get a token through OAuth)
   curl -i ${f.mcpUrl} -H "${API_KEY_HEADER}: $${API_KEY_ENV}" \\
     ${mcpHeaders} \\
     -d '${TOOLS_LIST}'
+
+  # (e) streaming: countdown sends one SSE event per second; -N shows them as they arrive
+  curl -N ${f.mcpUrl} -H "${API_KEY_HEADER}: $${API_KEY_ENV}" \\
+    ${mcpHeaders} \\
+    -d '${COUNTDOWN_CALL}'
 
 files:
   config        ${f.configFile}
   nginx.conf    ${f.nginxConf}
   module        ${f.moduleDir}/
   decision log  tail -f ${f.decisionLog}
+  AS log        tail -f ${f.companionLog}
 
 ${READY_LINE}
 `;

@@ -18,6 +18,8 @@ export interface DemoNginxConfInput {
   port: number;
   /** Whether nginx is started as root (decides the `user` line). */
   asRoot: boolean;
+  /** Port of the companion Authorization Server on 127.0.0.1. */
+  companionPort: number;
 }
 
 /** The nginx.conf text. */
@@ -35,7 +37,7 @@ user root root;
 `
     : '';
   return `# nginx.conf for the mcp-authz demo, written by \`npm run demo\` (rewritten on every run).
-# Everything mcp-authz needs is in the three marked lines; the rest is a bare nginx.
+# Everything mcp-authz needs is in the four marked parts; the rest is a bare nginx.
 
 # (1) mcp-authz needs the njs module. The generated main.conf loads it by nginx's relative path;
 # Debian/Ubuntu install it here (package libnginx-mod-http-js) and their stock nginx.conf loads
@@ -67,6 +69,28 @@ http {
 
         # (3) Inside the server { } that serves MCP: the metadata and the protected /mcp locations.
         include ${join(c.moduleDir, 'server.conf')};
+
+        # (4) The companion Authorization Server (\`serve.companion.listen\`), no auth check: its
+        # metadata (also at the RFC 8414 / OIDC insertion forms, /.well-known/…/<path>), and
+        # /authorize, /token (and /token/revocation), /register, /jwks, the login and consent
+        # pages below /consent/, and /callback (login via an upstream IdP). The issuer is this
+        # server's origin, so MCP clients only ever talk to nginx.
+        location ~ ^/\\.well-known/(oauth-authorization-server|openid-configuration)(/|$) {
+            proxy_pass http://127.0.0.1:${c.companionPort};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-For $remote_addr;
+        }
+        location ~ ^/(authorize|token|register|jwks|consent|callback)(/|$) {
+            proxy_pass http://127.0.0.1:${c.companionPort};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-For $remote_addr;
+        }
+
+        location / {
+            return 404;
+        }
     }
 }
 `;

@@ -34,3 +34,15 @@ export function portAccepts(port: number): Promise<boolean> {
     sock.once('error', () => { sock.destroy(); resolve(false); });
   });
 }
+
+/** A port on 127.0.0.1 that is free right now (bound to port 0, then released). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,23 +1,25 @@
 /**
- * `mcp-authz demo`: the sample MCP server and a dev token issuer on free loopback ports, nginx
- * with the generated mcp-authz module in front, all configured from files written into `.demo/`
- * (a real config, a real nginx.conf) so the demo doubles as a worked example.
+ * `mcp-authz demo`: the sample MCP server and the companion Authorization Server on loopback
+ * ports, nginx with the generated mcp-authz module in front of both (the AS paths routed to the
+ * companion, so a client only ever talks to nginx), all configured from files written into
+ * `.demo/` (a real config, a real nginx.conf) so the demo doubles as a worked example.
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startCompanion } from '../companion/start-companion.ts';
 import { formatErrors } from '../config/format-errors.ts';
+import { loadConfig } from '../config/load.ts';
 import { writeNginxModule } from '../nginx/write-module.ts';
 import { fetchJson } from '../node/node-ports.ts';
-import { API_KEY_ENV, demoConfigYaml } from './demo-config.ts';
+import { API_KEY_ENV, API_KEY_HEADER, DEMO_USERNAME, demoConfigYaml, PASSWORD_ENV } from './demo-config.ts';
 import { demoInstructions, formatChecks, READY_LINE, resourceMetadataUrl } from './demo-instructions.ts';
 import { findNginx, startNginx, testNginxConf, type DemoNginx } from './demo-nginx.ts';
 import { demoNginxConf, NJS_MODULE } from './demo-nginx-conf.ts';
-import { startDevIssuer, type DevIssuer } from './dev-issuer.ts';
-import { closeServer, listenLoopback, portIsFree } from './loopback.ts';
+import { closeServer, freeLoopbackPort, listenLoopback, portIsFree } from './loopback.ts';
 import { createMcpRequestHandler } from './sample-mcp-server.ts';
 import { selfCheck } from './self-check.ts';
 
@@ -82,37 +84,52 @@ async function start(opts: DemoOptions, cleanups: Array<() => Promise<void>>, si
   const prefix = join(dir, 'nginx');
   if (!(await portIsFree(port))) throw new DemoError(portTakenMessage(port, prefix));
 
-  // A fresh nginx tree each run: no decisions or keys cached from an earlier run's issuer key.
+  // A fresh nginx tree each run: no decisions or keys cached from an earlier run. The companion's
+  // keys and store (clients, grants) live beside it and survive restarts.
   rmSync(prefix, { recursive: true, force: true });
   for (const sub of ['logs', 'temp', 'cache']) mkdirSync(join(prefix, sub), { recursive: true });
+  const companionDir = join(dir, 'companion');
+  mkdirSync(companionDir, { recursive: true });
 
   const mcp = createServer(createMcpRequestHandler('/mcp'));
   const mcpPort = await listenLoopback(mcp);
   cleanups.push(() => closeServer(mcp));
-  const issuer: DevIssuer = await startDevIssuer();
-  cleanups.push(() => issuer.stop());
+  const companionPort = await freeLoopbackPort();
 
-  const mcpUrl = `http://127.0.0.1:${port}/mcp`;
+  const issuer = `http://127.0.0.1:${port}`;
+  const mcpUrl = `${issuer}/mcp`;
   const socket = join(prefix, 'check.sock');
   const apiKey = 'demo_' + randomBytes(18).toString('base64url');
+  const password = randomBytes(12).toString('base64url');
+  const env = { ...process.env, [API_KEY_ENV]: apiKey, [PASSWORD_ENV]: password };
   const configFile = join(dir, 'mcp-authz.yaml');
   const decisionLog = join(prefix, 'logs', 'mcp-authz.log');
+  const companionLog = join(prefix, 'logs', 'companion.log');
   writeFileSync(configFile, demoConfigYaml({
     resource: mcpUrl,
     upstream: `http://127.0.0.1:${mcpPort}`,
-    issuer: issuer.url,
-    jwksUri: issuer.jwksUri,
+    issuer,
+    companionListen: `127.0.0.1:${companionPort}`,
+    keysDir: join(companionDir, 'keys'),
+    storagePath: join(companionDir, 'companion.sqlite'),
     checkSocket: socket.length <= MAX_SOCKET_PATH ? socket : join(tmpdir(), `mcp-authz-demo-${port}.sock`),
     cachePath: join(prefix, 'cache', 'mcp-authz'),
     logPath: decisionLog,
   }));
 
+  // The companion first: nginx fetches its keys from the companion's /jwks on the first token.
+  const loaded = loadConfig(configFile, env);
+  if (!loaded.ok) throw new DemoError(`${configFile} is invalid:\n${formatErrors(loaded.errors).join('\n')}`);
+  const started = await startCompanion(loaded.config, { env, writeLine: (line) => appendFileSync(companionLog, line + '\n') });
+  if (!started.ok) throw new DemoError(`the Authorization Server did not start:\n${formatErrors(started.errors).join('\n')}`);
+  cleanups.push(() => started.companion.stop());
+
   const moduleDir = join(prefix, 'mcp-authz');
-  const written = await writeNginxModule(configFile, moduleDir, { ...process.env, [API_KEY_ENV]: apiKey }, fetchJson);
+  const written = await writeNginxModule(configFile, moduleDir, env, fetchJson);
   if (!written.ok) throw new DemoError(`${configFile} is invalid:\n${formatErrors(written.errors).join('\n')}`);
 
   const nginxConf = join(prefix, 'nginx.conf');
-  writeFileSync(nginxConf, demoNginxConf({ prefix, moduleDir, port, asRoot: process.getuid?.() === 0 }));
+  writeFileSync(nginxConf, demoNginxConf({ prefix, moduleDir, port, asRoot: process.getuid?.() === 0, companionPort }));
   const invalid = await testNginxConf(nginxBin, prefix, nginxConf);
   if (invalid !== undefined) throw new DemoError(`nginx -t rejected ${nginxConf}:\n${invalid}`);
 
@@ -121,25 +138,23 @@ async function start(opts: DemoOptions, cleanups: Array<() => Promise<void>>, si
   // Ctrl-C during start-up: skip the self-check and go straight to cleanup.
   if (signalled.yes) return;
 
-  const token = await issuer.mintAccessToken(mcpUrl);
-  const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
-
-  const checks = await selfCheck(mcpUrl, token);
+  const checks = await selfCheck(mcpUrl, issuer, { header: API_KEY_HEADER, value: apiKey });
   if (!checks.every((c) => c.ok)) {
-    throw new DemoError(`self-check failed:\n${formatChecks(checks)}\n(see ${join(prefix, 'logs', 'error.log')} and ${decisionLog})`);
+    throw new DemoError(`self-check failed:\n${formatChecks(checks)}\n(see ${join(prefix, 'logs', 'error.log')}, ${decisionLog} and ${companionLog})`);
   }
   const challenge = checks[0].detail;
   process.stdout.write(demoInstructions({
     mcpUrl,
-    metadataUrl: resourceMetadataUrl(challenge) ?? `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`,
-    token,
-    tokenFile,
+    metadataUrl: resourceMetadataUrl(challenge) ?? `${issuer}/.well-known/oauth-protected-resource/mcp`,
+    issuer,
+    username: DEMO_USERNAME,
+    password,
     apiKey,
     configFile,
     nginxConf,
     moduleDir,
     decisionLog,
+    companionLog,
     checks,
   }));
 }

@@ -1,6 +1,7 @@
 /**
- * The demo's start-up self-check: the two requests every user should see work — refused without
- * a token, served with one — sent through nginx before the demo claims to be ready.
+ * The demo's start-up self-check: the requests every user should see work — refused without a
+ * credential, the Authorization Server's metadata, served with the API key — sent through nginx
+ * before the demo claims to be ready.
  * @module
  */
 import { request } from 'node:http';
@@ -45,11 +46,17 @@ function send(url: string, method: string, headers: Record<string, string>, body
   });
 }
 
-/** Runs both checks against the protected endpoint `url`. */
-export async function selfCheck(url: string, token: string): Promise<CheckResult[]> {
+/** Runs the checks against the protected endpoint `url` (on nginx) and the AS `issuer` (behind nginx). */
+export async function selfCheck(url: string, issuer: string, apiKey: { header: string; value: string }): Promise<CheckResult[]> {
   const anon = await send(url, 'GET', {});
   const challenge = String(anon.headers['www-authenticate'] ?? '');
-  const listed = await send(url, 'POST', { ...MCP_POST_HEADERS, authorization: `Bearer ${token}` }, TOOLS_LIST);
+  const asMetadataUrl = `${issuer}/.well-known/oauth-authorization-server`;
+  const meta = await send(asMetadataUrl, 'GET', { accept: 'application/json' });
+  let metaDoc: Record<string, unknown> = {};
+  try { metaDoc = JSON.parse(meta.body) as Record<string, unknown>; } catch { /* reported below */ }
+  const metaOk = meta.status === 200 && metaDoc.issuer === issuer &&
+    typeof metaDoc.authorization_endpoint === 'string' && typeof metaDoc.registration_endpoint === 'string';
+  const listed = await send(url, 'POST', { ...MCP_POST_HEADERS, [apiKey.header.toLowerCase()]: apiKey.value }, TOOLS_LIST);
   // Stateless responses come as JSON or as one SSE event; the tool names are in either.
   const tools = ['echo', 'countdown'].filter((name) => listed.body.includes(`"name":"${name}"`));
   return [
@@ -60,7 +67,15 @@ export async function selfCheck(url: string, token: string): Promise<CheckResult
       ok: anon.status === 401 && challenge.includes('resource_metadata='),
     },
     {
-      label: 'POST /mcp tools/list with the token',
+      label: 'GET  AS metadata (RFC 8414)',
+      statusLine: meta.statusLine,
+      detail: metaOk
+        ? `issuer ${String(metaDoc.issuer)}, authorize ${String(metaDoc.authorization_endpoint)}`
+        : `unexpected answer from ${asMetadataUrl}: ${meta.body.slice(0, 300)}`,
+      ok: metaOk,
+    },
+    {
+      label: 'POST /mcp tools/list with the API key',
       statusLine: listed.statusLine,
       detail: tools.length === 2 ? `tools: ${tools.join(', ')}` : `unexpected body: ${listed.body.slice(0, 300)}`,
       ok: listed.status === 200 && tools.length === 2,
