@@ -9,4 +9,7 @@ export const ROUTES = {
   // Below /token so every host-proxy route that reaches /token/… reaches it too.
   revocation: '/token/revocation',
   interaction: '/consent',
+  // Below /consent so every host-proxy route to the login pages reaches it; an interaction id
+  // is never "callback". The redirect_uri registered at an upstream IdP (login.oidc).
+  loginCallback: '/consent/callback',
 } as const;

@@ -20,7 +20,11 @@ import { cookieNames } from './interactions/cookies.ts';
 import { createInteractionRoutes } from './interactions/interaction-routes.ts';
 import { loadOrCreateCookieSecrets } from './keys/cookie-secrets.ts';
 import { loadOrCreateSigningKeys } from './keys/signing-keys.ts';
+import { createFederatedAccounts, withFederatedAccounts } from './login/federated-accounts.ts';
+import type { LoginMethod } from './login/login-method.ts';
+import { createOidcLogin } from './login/oidc-login.ts';
 import { createPasswordLogin } from './login/password-login.ts';
+import { ROUTES } from './routes.ts';
 import { servedResources } from './resource-servers.ts';
 import { openStorage } from './storage/companion-storage.ts';
 
@@ -53,8 +57,33 @@ function fail(path: string, message: string): StartCompanionResult {
 export async function startCompanion(app: AppConfig, o: StartCompanionOptions = {}): Promise<StartCompanionResult> {
   const as: AuthorizationServerSettings | null = app.authorization_server;
   if (as === null) return fail('authorization_server', 'is not configured');
-  const secrets = resolveCompanionSecrets(as, o.env ?? process.env);
+  const env = o.env ?? process.env;
+  const secrets = resolveCompanionSecrets(as, env);
   if (!secrets.ok) return { ok: false, errors: secrets.errors };
+  const oidc = as.login?.oidc;
+  let oidcSecret: string | undefined;
+  if (oidc?.client_secret_env) {
+    oidcSecret = env[oidc.client_secret_env];
+    if (oidcSecret === undefined || oidcSecret === '') {
+      return fail('authorization_server.login.oidc.client_secret_env', `environment variable ${oidc.client_secret_env} is not set`);
+    }
+  }
+  // Discovery before anything is opened: an unreachable IdP is a start-up error with its path.
+  const federated = createFederatedAccounts();
+  const loginMethods: LoginMethod[] = [];
+  if (oidc !== undefined) {
+    const created = await createOidcLogin({
+      settings: oidc,
+      clientSecret: oidcSecret,
+      redirectUri: as.issuer + ROUTES.loginCallback,
+      secure: new URL(as.issuer).protocol === 'https:',
+      accounts: federated,
+    });
+    if (!created.ok) return fail('authorization_server.login.oidc.issuer', created.error);
+    loginMethods.push(created.method);
+  }
+  // The password form when users are configured (or when it is the only method, as before).
+  if (as.users.length > 0 || oidc === undefined) loginMethods.push(await createPasswordLogin(as.users, secrets.secrets.passwords));
   const signing = await loadOrCreateSigningKeys(as.keys.dir, { rs256: as.keys.rs256 });
   if (!signing.ok) return fail('authorization_server.keys.dir', signing.error);
   const cookieSecrets = loadOrCreateCookieSecrets(as.keys.dir);
@@ -68,7 +97,7 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
   const secure = new URL(as.issuer).protocol === 'https:';
   const names = cookieNames(secure);
   const mountPath = issuerMountPath(as.issuer);
-  const accounts = createAccounts(as.users);
+  const accounts = withFederatedAccounts(createAccounts(as.users), federated);
   const consents = createConsentMemory(storage.adapter(CONSENT_MODEL));
   const resources = servedResources(app.endpoints, as.issuer);
   try {
@@ -89,7 +118,7 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
     const interactions = createInteractionRoutes({
       provider,
       mountPath,
-      loginMethods: [await createPasswordLogin(as.users, secrets.secrets.passwords)],
+      loginMethods,
       accounts,
       consents,
       resources,

@@ -58,6 +58,32 @@ export interface AsClient {
   client_secret_env: string | null;
 }
 
+/** `authorization_server.login.oidc`: federated sign-in at an upstream OpenID Provider. */
+export interface AsOidcLogin {
+  /** The IdP's issuer; discovered at start-up (`/.well-known/openid-configuration`). */
+  issuer: string;
+  client_id: string;
+  /** Variable holding our client secret at the IdP, or null for a public client (PKCE only). */
+  client_secret_env: string | null;
+  /** Scopes requested from the IdP; always includes `openid`. */
+  scopes: string[];
+  /** Email domains allowed to sign in (exact, lower-case); empty allows any. */
+  allowed_email_domains: string[];
+  require_email_verified: boolean;
+  /** Claim of the ID token / userinfo holding the person's groups. */
+  groups_claim: string;
+  /** Scopes every federated person may be granted. */
+  user_scopes: string[];
+  /** Emails (lower-case) of administrators; they may also be granted `admin_scopes`. */
+  admin_users: string[];
+  admin_scopes: string[];
+}
+
+/** `authorization_server.login`: sign-in methods besides the built-in users. */
+export interface AsLoginSettings {
+  oidc?: AsOidcLogin;
+}
+
 /** Where the Authorization Server keeps clients, grants, refresh tokens and sessions. */
 export type AsStorage = { type: 'sqlite'; path: string } | { type: 'redis'; url: string };
 
@@ -76,6 +102,8 @@ export interface AuthorizationServerSettings {
   clients: AsClient[];
   /** RFC 7591 dynamic client registration, open to anyone when `open`. */
   registration: { open: boolean };
+  /** Absent when no other sign-in method is configured. */
+  login?: AsLoginSettings;
 }
 
 /** The effective configuration: validated, defaults applied, `${ENV}` expanded. */

@@ -4,7 +4,7 @@
  * clients, dynamic registration). Optional; absent means `serve` runs no AS listener.
  */
 import { z } from 'zod';
-import type { AuthorizationServerSettings, AsClient, AsUser } from './app-config.ts';
+import type { AuthorizationServerSettings, AsClient, AsOidcLogin, AsUser } from './app-config.ts';
 import { classifyRedirectUri } from '../companion/redirect-uri-rules.ts';
 import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { hasQueryOrFragment, httpsUrlProblem } from './url-rules.ts';
@@ -94,6 +94,48 @@ const client = z
     client_secret_env: c.client_secret_env ?? null,
   }));
 
+const emailAddress = checkedString((v) => (/^[^\s@]+@[^\s@]+$/.test(v) ? undefined : 'must be an email address'));
+
+// A DNS name: labels of letters, digits and "-", at least one dot; compared exactly (no suffixes).
+const emailDomain = checkedString((v) =>
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(v)
+    ? undefined
+    : 'must be a domain name such as example.com (exact match, no wildcards or "@")',
+);
+
+const claimName = checkedString((v) => (/^[A-Za-z0-9_:./-]{1,128}$/.test(v) ? undefined : 'must be a claim name'));
+
+// Federated sign-in at an upstream OpenID Provider (Keycloak, Entra ID, Okta, Google, ...).
+const oidcLogin = z
+  .strictObject({
+    issuer,
+    client_id: nonEmpty,
+    client_secret_env: envName.optional(),
+    scopes: z.array(scopeToken).default(() => ['openid', 'email', 'profile']),
+    allowed_email_domains: stringList(emailDomain),
+    require_email_verified: z.boolean().default(true),
+    groups_claim: claimName.default('groups'),
+    user_scopes: stringList(scopeToken),
+    admin_users: stringList(emailAddress),
+    admin_scopes: stringList(scopeToken),
+  })
+  .superRefine((o, ctx) => {
+    if (!o.scopes.includes('openid')) ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'must include openid' });
+    if (!o.scopes.includes('email')) ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'must include email (accounts are matched by email)' });
+  })
+  .transform((o): AsOidcLogin => ({
+    issuer: o.issuer,
+    client_id: o.client_id,
+    client_secret_env: o.client_secret_env ?? null,
+    scopes: o.scopes,
+    allowed_email_domains: o.allowed_email_domains.map((d) => d.toLowerCase()),
+    require_email_verified: o.require_email_verified,
+    groups_claim: o.groups_claim,
+    user_scopes: o.user_scopes,
+    admin_users: o.admin_users.map((e) => e.toLowerCase()),
+    admin_scopes: o.admin_scopes,
+  }));
+
 const storage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sqlite'), path: absoluteFile.default('/var/lib/mcp-authz/companion.sqlite') }),
   z.strictObject({ type: z.literal('redis'), url: redisUrl }),
@@ -129,6 +171,7 @@ export const authorizationServer = z
     users: z.array(user).default(() => []),
     clients: z.array(client).default(() => []),
     registration: z.strictObject({ open: z.boolean().default(true) }).prefault({}),
+    login: z.strictObject({ oidc: oidcLogin.optional() }).optional(),
   })
   .superRefine(uniqueBy('users', 'username'), { when: () => true })
   .superRefine(uniqueBy('clients', 'client_id'), { when: () => true }) satisfies z.ZodType<AuthorizationServerSettings>;

@@ -4,6 +4,7 @@
  *   POST …/<uid>/login    one login method's form
  *   POST …/<uid>/confirm  consent given: the grant is saved and remembered per user and client
  *   POST …/<uid>/deny     consent refused: the client gets `access_denied`
+ *   GET  …/callback       return from an upstream IdP (a login method with `callback`)
  * Every POST needs the CSRF token of its page. The interaction itself is bound to the browser
  * by oidc-provider's signed interaction cookie.
  */
@@ -43,7 +44,7 @@ export interface InteractionDeps {
 
 type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-function send(res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, html: string, extra: Record<string, string | string[]> = {}): void {
   res.writeHead(status, { ...pageHeaders(), ...extra, 'Content-Length': String(Buffer.byteLength(html)) });
   res.end(html);
 }
@@ -151,7 +152,7 @@ export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessa
   async function login(req: IncomingMessage, res: ServerResponse, details: InteractionDetails, form: Record<string, string>): Promise<void> {
     const method = d.loginMethods.find((m) => m.id === form.method);
     if (method === undefined) return send(res, 400, errorPage('Sign-in failed', 'Unknown sign-in method.'));
-    const outcome = await method.authenticate(form);
+    const outcome = await method.authenticate(form, { interactionUid: details.uid });
     const clientId = stringParam(details, 'client_id');
     switch (outcome.kind) {
       case 'authenticated':
@@ -159,7 +160,10 @@ export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessa
         await d.provider.interactionFinished(req, res, { login: { accountId: outcome.accountId } }, { mergeWithLastSubmission: false });
         return;
       case 'redirect':
-        res.writeHead(303, { Location: outcome.location, 'Cache-Control': 'no-store', 'Content-Length': '0' }).end();
+        res.writeHead(303, {
+          Location: outcome.location, 'Cache-Control': 'no-store', 'Content-Length': '0',
+          ...(outcome.setCookies ? { 'Set-Cookie': outcome.setCookies } : {}),
+        }).end();
         return;
       case 'rejected':
         // No username in the log: people type passwords into the wrong field.
@@ -200,7 +204,40 @@ export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessa
     }, { mergeWithLastSubmission: false });
   }
 
+  // The return leg from an upstream IdP. The interaction cookie is scoped to …/<uid>, so the
+  // method names the interaction from its own browser-bound transaction; the result is stored
+  // on the interaction and the browser resumes at oidc-provider (which checks its resume cookie).
+  async function loginCallback(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET') return send(res, 405, errorPage('Not allowed', 'Use the link.'), { Allow: 'GET' });
+    const method = d.loginMethods.find((m) => m.callback !== undefined);
+    if (method?.callback === undefined) return send(res, 404, errorPage('Not found', 'There is nothing here.'));
+    const outcome = await method.callback(req);
+    const cookies = { 'Set-Cookie': outcome.clearCookies };
+    const interaction = outcome.interactionUid === undefined ? undefined : await d.provider.Interaction.find(outcome.interactionUid);
+    const ttl = interaction ? interaction.exp - Math.floor(Date.now() / 1000) : 0;
+    if (outcome.kind === 'authenticated') {
+      if (interaction === undefined || ttl <= 0) {
+        return send(res, 400, errorPage('Sign-in expired', 'This sign-in request is no longer valid.'), cookies);
+      }
+      interaction.result = { login: { accountId: outcome.accountId } };
+      await interaction.save(ttl);
+      d.log('login.success', { account: outcome.accountId, method: method.id, client_id: String(interaction.params.client_id ?? '') });
+      res.writeHead(303, { Location: interaction.returnTo, 'Cache-Control': 'no-store', 'Content-Length': '0', ...cookies }).end();
+      return;
+    }
+    d.log('login.failure', { method: method.id, reason: outcome.reason });
+    let back: string | undefined;
+    if (outcome.denied && interaction !== undefined && ttl > 0) {
+      // RFC 6749 §4.1.2.1: the client learns the sign-in was refused once the browser resumes.
+      interaction.result = { error: 'access_denied', error_description: 'the sign-in at the identity provider was refused' };
+      await interaction.save(ttl);
+      back = interaction.returnTo;
+    }
+    return send(res, 403, errorPage('Sign-in failed', outcome.message, back), cookies);
+  }
+
   return async function handle(req, res, rest) {
+    if (rest === ROUTES.loginCallback.slice(ROUTES.interaction.length + 1)) return loginCallback(req, res);
     const [uid, action, extra] = rest.split('/');
     if (!uid || extra !== undefined) return send(res, 404, errorPage('Not found', 'There is nothing here.'));
     let details: InteractionDetails;

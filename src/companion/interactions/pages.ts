@@ -144,9 +144,12 @@ ${redirectNotice(p)}
 </form>`);
 }
 
-/** An error page; `detail` is shown escaped. */
-export function errorPage(title: string, detail: string): string {
+/** An error page; `detail` is shown escaped. With `backUrl`, a link returns to the app. */
+export function errorPage(title: string, detail: string, backUrl?: string): string {
+  const next = backUrl === undefined
+    ? '<p class="muted">Start signing in again from your app.</p>'
+    : `<p><a id="return" href="${escapeHtml(backUrl)}">Return to the app</a></p>`;
   return layout(title, `<h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(detail)}</p>
-<p class="muted">Start signing in again from your app.</p>`);
+${next}`);
 }
