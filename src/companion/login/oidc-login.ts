@@ -17,6 +17,7 @@ import { escapeHtml } from '../html.ts';
 import { readCookie, setCookie } from '../interactions/cookies.ts';
 import { federatedAccountId, type FederatedAccounts } from './federated-accounts.ts';
 import type { CallbackOutcome, LoginMethod, LoginOutcome } from './login-method.ts';
+import { claimAt } from '../../core/principal.ts';
 
 /** Seconds a browser has to come back from the IdP. */
 const TRANSACTION_TTL = 600;
@@ -139,7 +140,7 @@ export async function createOidcLogin(o: OidcLoginOptions): Promise<CreateOidcLo
     const idClaims = tokens.claims();
     if (idClaims === undefined) return fail('no_id_token', `${idpName} sent no ID token.`);
     let claims: Record<string, unknown> = { ...idClaims };
-    const missing = stringClaim(claims, 'email') === undefined || claims[s.groups_claim] === undefined;
+    const missing = stringClaim(claims, 'email') === undefined || claimAt(claims, s.groups_claim) === undefined;
     if (missing && metadata.userinfo_endpoint !== undefined) {
       try {
         const userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
@@ -159,7 +160,8 @@ export async function createOidcLogin(o: OidcLoginOptions): Promise<CreateOidcLo
         return fail('email_domain_not_allowed', 'Accounts with this email address may not sign in here.');
       }
     }
-    const groups = groupsOf(claims[s.groups_claim]);
+    // Dotted paths as in core's claim mapping (Keycloak: realm_access.roles).
+    const groups = groupsOf(claimAt(claims, s.groups_claim));
     const admin = email !== null && emailVerified && s.admin_users.includes(email);
     const scopes = [...new Set([...s.user_scopes, ...(admin ? s.admin_scopes : [])])];
     const accountId = federatedAccountId(idClaims.iss, idClaims.sub);
