@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what mcp-authz's demo and tests need on Debian 12, only what is missing:
-# nginx with the njs module, redis, caddy, wrk, chromium (Debian packages), then npm packages
+# nginx with the njs module, redis, caddy, wrk, h2load, chromium (Debian packages), then npm packages
 # (which bring Node 24 through the `node` devDependency).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ command -v nginx >/dev/null || need+=(nginx)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v caddy >/dev/null || need+=(caddy)
 command -v wrk >/dev/null || need+=(wrk)
+command -v h2load >/dev/null || need+=(nghttp2-client)    # gRPC load for npm run bench
 command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
