@@ -202,7 +202,8 @@ export async function verifyCheckOk(port: number, msg: CheckRequestMessage, fram
   }
 }
 
-export interface H2loadResult {
+/** What one load run measured (wrk or h2load). */
+export interface LoadResult {
   requests: number;
   seconds: number;
   rps: number;
@@ -224,7 +225,7 @@ function quantile(sorted: Float64Array, p: number): number {
  * h2load's summary plus latency percentiles from its --log-file (h2load prints only min/max/mean/sd):
  * one line per request, `start µs since epoch \t HTTP status \t µs until the end of the response`.
  */
-export function parseH2load(text: string, logText: string): H2loadResult {
+export function parseH2load(text: string, logText: string): LoadResult {
   const fin = /finished in ([\d.]+)(ms|s), ([\d.]+) req\/s/.exec(text);
   const req = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(text);
   const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(text);

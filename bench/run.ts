@@ -40,6 +40,7 @@ import {
   processCpuNs,
   startServiceProcess,
   verifyCheckOk,
+  type LoadResult,
   type ServiceProcess,
 } from './node-service.ts';
 
@@ -94,20 +95,11 @@ const LABELS: Record<VariantName, string> = {
   'check-cached': 'Node ext_authz gRPC Check (h2load), cached token',
 };
 
-interface WrkResult {
-  requests: number;
-  seconds: number;
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  socketErrors: number;
-}
 
 /** Decision-log lines by cache status and decision; `aborted`: nginx lines with status 499/000 (the client, wrk, stopped). */
 type CacheCounts = { hit: number; miss: number; other: number; allow: number; deny: number; aborted: number };
 
-interface RunRecord extends WrkResult {
+interface RunRecord extends LoadResult {
   round: number;
   /** Decision-log lines of this run by cache status (mcp-authz variants only). */
   cache?: CacheCounts;
@@ -226,7 +218,7 @@ function toMs(value: string): number {
   return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
 }
 
-export function parseWrk(text: string): WrkResult {
+export function parseWrk(text: string): LoadResult {
   const num = (re: RegExp): number | undefined => {
     const m = re.exec(text);
     return m ? Number(m[1]) : undefined;
@@ -262,7 +254,7 @@ interface Load {
   body?: string;
 }
 
-async function wrk(load: Load, seconds: number): Promise<WrkResult> {
+async function wrk(load: Load, seconds: number): Promise<LoadResult> {
   const args = ['-c', WRK_CPU, 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
   for (const h of load.headers ?? []) args.push('-H', h);
   if (load.script) args.push('-s', load.script.file);
@@ -272,7 +264,7 @@ async function wrk(load: Load, seconds: number): Promise<WrkResult> {
 }
 
 /** h2load, one thread on the wrk CPU; latency percentiles from its per-request log. */
-async function h2load(load: Load, seconds: number): Promise<WrkResult> {
+async function h2load(load: Load, seconds: number): Promise<LoadResult> {
   const logFile = join(scratch as string, 'h2load.log');
   const args = ['-c', WRK_CPU, 'h2load', '-t1', `-c${H2_CLIENTS}`, `-m${H2_STREAMS}`, `-D${seconds}`, `--log-file=${logFile}`];
   for (const h of load.headers ?? []) args.push('-H', h);
@@ -284,7 +276,7 @@ async function h2load(load: Load, seconds: number): Promise<WrkResult> {
   return r;
 }
 
-const drive = (load: Load, seconds: number): Promise<WrkResult> => (load.tool === 'h2load' ? h2load(load, seconds) : wrk(load, seconds));
+const drive = (load: Load, seconds: number): Promise<LoadResult> => (load.tool === 'h2load' ? h2load(load, seconds) : wrk(load, seconds));
 
 /**
  * One request per call, each with the next token of a file (from an offset); wraps if it runs out.
