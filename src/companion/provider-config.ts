@@ -11,6 +11,7 @@ import type { AuthorizationServerSettings } from '../config/app-config.ts';
 import { allowedOrigin } from '../core/cors.ts';
 import type { CorsConfig } from '../core/config-types.ts';
 import type { Accounts } from './accounts.ts';
+import { createCimdFetch, type CimdTestNetwork } from './cimd-fetch.ts';
 import { normaliseClientMetadata } from './client-metadata.ts';
 import type { ConsentMemory } from './consent-memory.ts';
 import { errorPage, pageHeaders } from './interactions/pages.ts';
@@ -49,6 +50,13 @@ export interface ProviderDeps {
   accounts: Accounts;
   consents: ConsentMemory;
   clientSecrets: ReadonlyMap<string, string>;
+  /** Tests only: see {@link CimdTestNetwork}. */
+  cimdTestNetwork?: CimdTestNetwork;
+}
+
+/** `client_id_metadata_documents` with its defaults applied. */
+export function cimdSettings(settings: AuthorizationServerSettings): { enabled: boolean; max_bytes: number } {
+  return settings.client_id_metadata_documents ?? { enabled: true, max_bytes: 5120 };
 }
 
 function staticClients(deps: ProviderDeps): ClientMetadata[] {
@@ -73,6 +81,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
   const { settings, resources, accounts, consents } = deps;
   const signingAlgs = [...new Set(deps.signingKeys.map((k) => k.alg))];
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: deps.secure };
+  const cimd = cimdSettings(settings);
 
   return {
     adapter: (model: string) => deps.storage.adapter(model),
@@ -129,6 +138,15 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         initialAccessToken: false,
         issueRegistrationAccessToken: false,
       },
+      // An https URL as client_id: oidc-provider fetches the document (through `fetch` below),
+      // requires its client_id to equal the URL, refuses shared-secret auth methods and runs the
+      // same client-metadata validator (redirect URI rules) as for DCR. Consent is still asked.
+      clientIdMetadataDocument: {
+        enabled: cimd.enabled,
+        ack: 'draft-02',
+        // Seconds a fetched document is reused (Cache-Control/Expires within these bounds).
+        cacheDuration: { min: 30, max: 300 },
+      },
       resourceIndicators: {
         enabled: true,
         // RFC 8707 §2: a missing resource gets the single served one (or the one the scopes name).
@@ -156,6 +174,10 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     },
     // OAuth 2.1 §4.3.1: refresh tokens for every client allowed the grant, no offline_access needed,
     // independent of the browser session (MCP clients keep none), and rotated on every use.
+    // Every outgoing fetch of oidc-provider (only CIMD documents here: no jwks_uri or
+    // sector_identifier_uri clients) goes through the SSRF-checked fetch.
+    fetch: createCimdFetch({ maxBytes: cimd.max_bytes, ...(deps.cimdTestNetwork !== undefined ? { network: deps.cimdTestNetwork } : {}) }),
+    fetchResponseBodyLimits: { 'client_id metadata document': cimd.max_bytes, jwks_uri: cimd.max_bytes, sector_identifier_uri: cimd.max_bytes },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     expiresWithSession: async () => false,
     rotateRefreshToken: () => true,

@@ -15,6 +15,7 @@ import { issuerMountPath } from './companion-routes.ts';
 import { resolveCompanionSecrets } from './companion-secrets.ts';
 import { createCompanionHandler } from './companion-server.ts';
 import { CONSENT_MODEL, createConsentMemory } from './consent-memory.ts';
+import type { CimdTestNetwork } from './cimd-fetch.ts';
 import { createProvider } from './create-provider.ts';
 import { cookieNames } from './interactions/cookies.ts';
 import { createInteractionRoutes } from './interactions/interaction-routes.ts';
@@ -44,6 +45,8 @@ export interface StartCompanionOptions {
   env?: Env;
   /** Where log lines go (default stdout). */
   writeLine?: LogWriter;
+  /** Tests only (never set by `serve`): network access for CIMD fetches, see cimd-fetch.ts. */
+  cimdTestNetwork?: CimdTestNetwork;
 }
 
 function fail(path: string, message: string): StartCompanionResult {
@@ -114,6 +117,7 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
       accounts,
       consents,
       clientSecrets: secrets.secrets.clientSecrets,
+      ...(o.cimdTestNetwork !== undefined ? { cimdTestNetwork: o.cimdTestNetwork } : {}),
     }, log);
     const interactions = createInteractionRoutes({
       provider,

@@ -102,6 +102,11 @@ export interface AuthorizationServerSettings {
   clients: AsClient[];
   /** RFC 7591 dynamic client registration, open to anyone when `open`. */
   registration: { open: boolean };
+  /**
+   * Client ID Metadata Documents (an https URL as client_id, fetched by the AS). Absent means the
+   * defaults: enabled (MCP 2025-11-25 recommends CIMD support), 5120-byte cap.
+   */
+  client_id_metadata_documents?: { enabled: boolean; max_bytes: number };
   /** Absent when no other sign-in method is configured. */
   login?: AsLoginSettings;
 }

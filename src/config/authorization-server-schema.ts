@@ -171,6 +171,10 @@ export const authorizationServer = z
     users: z.array(user).default(() => []),
     clients: z.array(client).default(() => []),
     registration: z.strictObject({ open: z.boolean().default(true) }).prefault({}),
+    // Absent: enabled with the defaults (see provider-config.ts, cimdSettings).
+    client_id_metadata_documents: z
+      .strictObject({ enabled: z.boolean().default(true), max_bytes: int(512, 65_536).default(5120) })
+      .optional(),
     login: z.strictObject({ oidc: oidcLogin.optional() }).optional(),
   })
   .superRefine(uniqueBy('users', 'username'), { when: () => true })
