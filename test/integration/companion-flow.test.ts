@@ -13,10 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { discoverAuthorizationServerMetadata, refreshAuthorization, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { LoggingMessageNotificationSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { toCoreConfig, type AppConfig } from '../../src/config/app-config.ts';
 import { parseConfig } from '../../src/config/load.ts';
@@ -25,34 +21,11 @@ import { authorizeInBrowser, USERS } from '../support/companion.ts';
 import { freePort } from '../support/free-port.ts';
 import { startMcpServer, type RunningMcpServer } from '../support/mcp-server.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
+import { asRoutes, callToolsStreaming, createSdkFlow, discoverAndRegister, flowServeYaml, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
 
-/** The AS routes of docker/nginx/nginx.conf, pointed at the companion's port. */
-function asRoutes(companionPort: number): string {
-  return `location ~ ^/\\.well-known/(oauth-authorization-server|openid-configuration)(/|$) {
-        proxy_pass http://127.0.0.1:${companionPort};
-    }
-    location ~ ^/(authorize|token|register|jwks|consent)(/|$) {
-        proxy_pass http://127.0.0.1:${companionPort};
-    }`;
-}
-
 function configYaml(o: { issuer: string; resource: string; upstream: string; companionPort: number; dir: string }): string {
-  return `serve:
-  forward_auth: { listen: 127.0.0.1:0 }
-  ext_authz: { listen: 127.0.0.1:0 }
-  admin: { listen: 127.0.0.1:0 }
-  companion: { listen: 127.0.0.1:${o.companionPort} }
-endpoints:
-  - path: /mcp
-    resource: ${o.resource}
-    upstream: ${o.upstream}
-    authorization_servers: [${o.issuer}]
-    strategies:
-      # nginx fetches the keys from the companion directly (no jwks_uri would mean <issuer>/jwks).
-      - { type: jwt, issuer: ${o.issuer}, jwks_uri: http://127.0.0.1:${o.companionPort}/jwks, algorithms: [ES256], typ: at+jwt }
-    policy: { required_scopes: [mcp:tools] }
-authorization_server:
+  return `${flowServeYaml(o)}authorization_server:
   issuer: ${o.issuer}
   keys: { dir: ${o.dir}/keys }
   storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
@@ -69,16 +42,7 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, tokens fro
   let config: AppConfig;
   let issuer: string;
   let resource: string;
-  const seen: Array<{ method: string; url: string; status: number }> = [];
   const logs: string[] = [];
-
-  // Every request the SDK makes (MCP and OAuth alike), with its status.
-  const recordingFetch: typeof fetch = async (input, init) => {
-    const res = await fetch(input, init);
-    const url = input instanceof Request ? input.url : String(input);
-    seen.push({ method: init?.method ?? (input instanceof Request ? input.method : 'GET'), url, status: res.status });
-    return res;
-  };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mcp-authz-flow-'));
@@ -102,25 +66,10 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, tokens fro
 
   it('authorizes, calls tools with streaming, refreshes, and revokes the family on refresh-token reuse', async () => {
     const oauth = createTestOAuthClient('http://127.0.0.1:47999/callback');
-    const transport = new StreamableHTTPClientTransport(new URL(resource), { authProvider: oauth, fetch: recordingFetch });
-    const first = new Client({ name: 'flow-test', version: '1.0.0' });
-    await assert.rejects(first.connect(transport), UnauthorizedError);
-
-    // 401 with resource_metadata → PRM (served by nginx) → AS metadata and DCR (routed to the companion).
-    const path = (u: string): string => new URL(u).pathname;
-    assert.deepEqual(seen[0] && { method: seen[0].method, path: path(seen[0].url), status: seen[0].status }, { method: 'POST', path: '/mcp', status: 401 });
-    assert.ok(seen.some((r) => path(r.url) === '/.well-known/oauth-protected-resource/mcp' && r.status === 200), 'PRM fetched');
-    assert.ok(seen.some((r) => path(r.url) === '/.well-known/oauth-authorization-server' && r.status === 200), 'AS metadata fetched');
-    assert.ok(seen.some((r) => r.method === 'POST' && path(r.url) === '/register' && r.status === 201), 'client registered');
-    const registered = await oauth.clientInformation();
-    assert.ok(registered?.client_id);
+    const flow = createSdkFlow(issuer, resource, oauth);
+    const { transport, registered, authUrl } = await discoverAndRegister(flow, 'flow-test');
 
     // The person signs in and allows; the browser lands on the client's loopback redirect.
-    assert.ok(oauth.authorizationUrl, 'the SDK asked to open the authorization URL');
-    const authUrl = new URL(oauth.authorizationUrl);
-    assert.equal(authUrl.origin + authUrl.pathname, `${issuer}/authorize`);
-    assert.equal(authUrl.searchParams.get('resource'), resource);
-    assert.equal(authUrl.searchParams.get('code_challenge_method'), 'S256');
     const { redirect, loginPage, consentPage } = await authorizeInBrowser(authUrl.href, USERS.alice);
     assert.ok(loginPage && consentPage, 'login and consent pages shown');
     assert.match(consentPage.body, /mcp-authz flow test/);
@@ -137,21 +86,7 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, tokens fro
     assert.equal(claims.iss, issuer);
     assert.equal(claims.aud, resource);
 
-    // A fresh connection with the token: tools/list, then a tool call streamed over SSE.
-    const client = new Client({ name: 'flow-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider: oauth, fetch: recordingFetch }));
-    const tools = await client.listTools();
-    assert.deepEqual(tools.tools.map((t) => t.name).sort(), ['countdown', 'echo']);
-    const messages: unknown[] = [];
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-      messages.push(n.params.data);
-    });
-    const progress: Progress[] = [];
-    const result = await client.callTool({ name: 'countdown', arguments: { from: 3, delayMs: 50 } }, undefined, { onprogress: (p) => progress.push(p) });
-    assert.deepEqual(result.content, [{ type: 'text', text: 'liftoff' }]);
-    assert.deepEqual(progress.map((p) => p.progress), [1, 2, 3]);
-    assert.deepEqual(messages, ['3', '2', '1']);
-    await client.close();
+    await callToolsStreaming(flow, 'flow-test');
 
     // The MCP server saw the identity, never the token.
     const lastSeen = mcp.received.at(-1)!;
@@ -159,25 +94,7 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, tokens fro
     assert.equal(lastSeen['x-mcp-subject'], 'alice');
 
     // Refresh: a new pair; the rotated-out refresh token then revokes the whole grant.
-    const metadata = await discoverAuthorizationServerMetadata(issuer);
-    assert.ok(metadata);
-    const refreshed = await refreshAuthorization(issuer, { metadata, clientInformation: registered, refreshToken: tokens.refresh_token, resource: new URL(resource) });
-    assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token);
-    oauth.setTokens(refreshed);
-    const again = new Client({ name: 'flow-test', version: '1.0.0' });
-    await again.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider: oauth, fetch: recordingFetch }));
-    assert.equal((await again.listTools()).tools.length, 2);
-    await again.close();
-
-    await assert.rejects(
-      refreshAuthorization(issuer, { metadata, clientInformation: registered, refreshToken: tokens.refresh_token, resource: new URL(resource) }),
-      (err: Error) => /invalid_grant|already used/i.test(`${err.name} ${err.message} ${(err as { errorCode?: string }).errorCode ?? ''}`),
-    );
-    await assert.rejects(
-      refreshAuthorization(issuer, { metadata, clientInformation: registered, refreshToken: refreshed.refresh_token, resource: new URL(resource) }),
-      (err: Error) => /invalid_grant|grant/i.test(`${err.name} ${err.message} ${(err as { errorCode?: string }).errorCode ?? ''}`),
-      'the newer refresh token died with its grant',
-    );
+    const refreshed = await refreshThenReuse(flow, registered, tokens as typeof tokens & { refresh_token: string }, 'flow-test');
     assert.ok(logs.some((l) => l.includes('"grant.revoked"')));
     for (const secret of [tokens.access_token, tokens.refresh_token, refreshed.refresh_token, USERS.alice.password]) {
       assert.equal(logs.join('\n').includes(secret), false, 'no token or password in the service log');
