@@ -17,6 +17,7 @@ import {
 import { pkce, registerClient, startTestCompanion, USERS, type TestCompanion } from '../support/companion.ts';
 import { freePort } from '../support/free-port.ts';
 import { closeServer, listen } from '../support/listen.ts';
+import { isAlive } from '../support/process.ts';
 
 const RESOURCE = 'http://127.0.0.1:1/mcp';
 const CURSOR = 'cursor://anysphere.cursor-mcp/oauth/callback';
@@ -32,14 +33,6 @@ function authorizationUrl(issuer: string, clientId: string, redirectUri: string,
   return url.href;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Sign in on the login page Chromium shows. */
 async function signIn(page: Page, user: { username: string; password: string }): Promise<void> {
@@ -84,7 +77,7 @@ describe('companion consent page in headless Chromium', () => {
     if (framer) await closeServer(framer);
     await as?.dispose();
     if (br) {
-      assert.equal(alive(br.pid), false, 'chromium browser process still running');
+      assert.equal(isAlive(br.pid), false, 'chromium browser process still running');
       assert.deepEqual(br.processes(), [], 'chromium processes left behind');
       assert.deepEqual([...chromiumProcessesUsing(br.userDataDir), ...chromiumProcessesUsing(br.home)], []);
       assert.equal(existsSync(br.home), false);

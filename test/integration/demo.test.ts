@@ -18,22 +18,10 @@ import { READY_LINE } from '../../src/demo/demo-instructions.ts';
 import { authorizeInBrowser } from '../support/companion.ts';
 import { freePort } from '../support/free-port.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
-import { descendantPids, startProcess, tcpAccepts, waitFor, type RunningProcess } from '../support/process.ts';
+import { descendantPids, isAlive, startProcess, tcpAccepts, waitFor, type RunningProcess } from '../support/process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
-/**
- * Whether `pid` still runs. A zombie counts as gone: children that exit together with the demo
- * (esbuild's service) are reparented to init, which may take a while to reap them.
- */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('npm run demo', () => {
   // A private demo dir, so a demo the developer is running in .demo/ is left alone.
@@ -166,7 +154,7 @@ describe('npm run demo', () => {
     await demo.stop();
     assert.equal(demo.exitCode(), 0, demo.output());
     assert.match(demo.output(), /demo stopped\.\n$/);
-    await waitFor(() => started.every((pid) => !alive(pid)), 5000);
+    await waitFor(() => started.every((pid) => !isAlive(pid)), 5000);
     // The companion, the sample server and nginx listened on loopback ports: all closed now.
     assert.equal(await tcpAccepts(Number(new URL(url).port)), false, 'nginx port closed');
     assert.equal(await tcpAccepts(companionPort), false, 'companion port closed');

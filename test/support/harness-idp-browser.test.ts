@@ -14,19 +14,12 @@ import { captureCustomSchemeRedirect, captureLoopbackRedirect, chromiumProcesses
 import { freePort } from './free-port.ts';
 import { closeServer, listen } from './listen.ts';
 import { startUpstreamIdp, type UpstreamIdp } from './upstream-idp.ts';
+import { isAlive } from './process.ts';
 
 const CLIENT = { client_id: 'mcp-authz-companion', client_secret: 'companion-secret-0123456789' };
 const ALICE = { sub: 'u-alice', email: 'alice@corp.example', email_verified: true, groups: ['staff', 'mcp-users'], password: 'alice-upstream-pw' };
 
 const b64url = (b: Buffer): string => b.toString('base64url');
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 interface Discovery {
   issuer: string;
@@ -54,7 +47,7 @@ describe('upstream IdP + headless Chromium', () => {
   after(async () => {
     await br?.close();
     await idp?.stop();
-    assert.equal(alive(br.pid), false, 'chromium browser process still running');
+    assert.equal(isAlive(br.pid), false, 'chromium browser process still running');
     assert.deepEqual(br.processes(), [], 'chromium processes left behind');
     assert.deepEqual([...chromiumProcessesUsing(br.userDataDir), ...chromiumProcessesUsing(br.home)], [], 'ps lists chromium processes left behind');
     assert.equal(existsSync(br.home), false);

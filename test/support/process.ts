@@ -256,3 +256,16 @@ export async function startProcess(
   }
   return handle;
 }
+
+/**
+ * Whether `pid` still runs. A zombie counts as gone: it has exited, and children reparented to
+ * init may wait a while to be reaped.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}

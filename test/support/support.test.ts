@@ -14,22 +14,14 @@ import { openSse, request, rawRequest } from './http.ts';
 import { ISSUER_ALGS, startIssuer } from './issuer.ts';
 import { startMcpServer } from './mcp-server.ts';
 import { startNginx } from './nginx.ts';
-import { descendantPids, startProcess, tcpAccepts, waitFor } from './process.ts';
+import { descendantPids, isAlive, startProcess, tcpAccepts, waitFor } from './process.ts';
 
 /** Pids of every nginx process (master + workers) we started; checked at the end. */
 const nginxPids = new Set<number>();
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 after(() => {
-  const left = [...nginxPids].filter(alive);
+  const left = [...nginxPids].filter(isAlive);
   assert.deepEqual(left, [], `nginx processes left behind: ${left.join(',')}`);
 });
 
@@ -43,7 +35,7 @@ describe('free-port + process', () => {
     await p.stop();
     assert.ok(p.exited());
     assert.match(p.output(), /bye/);
-    assert.equal(alive(p.pid), false);
+    assert.equal(isAlive(p.pid), false);
   });
 
   test('startProcess escalates to SIGKILL when SIGTERM is ignored', async () => {
@@ -52,7 +44,7 @@ describe('free-port + process', () => {
     const t0 = Date.now();
     await p.stop();
     assert.ok(Date.now() - t0 >= 2900);
-    assert.equal(alive(p.pid), false);
+    assert.equal(isAlive(p.pid), false);
   });
 
   test('startProcess rejects with output when the process exits before ready', async () => {
@@ -220,7 +212,7 @@ describe('nginx', () => {
       await ngx.stop();
       await echo.stop();
     }
-    assert.deepEqual([...nginxPids].filter(alive), []);
+    assert.deepEqual([...nginxPids].filter(isAlive), []);
     assert.match(ngx.errorLog(), /exit/);
     assert.equal(await tcpAccepts(port), false);
   });
