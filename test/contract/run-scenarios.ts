@@ -8,7 +8,7 @@ import { it } from 'node:test';
 import type { EchoUpstream } from '../support/echo-upstream.ts';
 import { request } from '../support/http.ts';
 import type { RunningIssuer } from '../support/issuer.ts';
-import { SCENARIOS, expectedJson, type AdapterName, type ScenarioRequest } from './scenarios.ts';
+import { SCENARIOS, expectedJson, type AdapterName, type Scenario, type ScenarioRequest } from './scenarios.ts';
 
 export interface Observed {
   status: number;
@@ -35,9 +35,12 @@ export function sendThroughProxy(base: () => string, upstream: () => EchoUpstrea
   };
 }
 
-/** Register one test per scenario; `deps` is read lazily because servers start in `before`. */
-export function runScenarioTable(adapter: AdapterName, deps: () => { issuer: RunningIssuer; send: Send }): void {
-  for (const s of SCENARIOS) {
+/**
+ * Register one test per scenario; `deps` is read lazily because servers start in `before`.
+ * `scenarios` defaults to the main table; a feature's own table (with its own fixture) may be passed.
+ */
+export function runScenarioTable(adapter: AdapterName, deps: () => { issuer: RunningIssuer; send: Send }, scenarios: Scenario[] = SCENARIOS): void {
+  for (const s of scenarios) {
     const difference = s.differs?.[adapter];
     it(s.name + (difference ? ` [${adapter}: ${difference.why}]` : ''), async () => {
       const d = deps();
