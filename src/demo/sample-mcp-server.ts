@@ -7,8 +7,8 @@
  * needed when the server asks the client something mid-call, and for the standalone GET stream),
  * and any other request without a session id is served statelessly, as in the SDK example
  * `simpleStatelessStreamableHttp` — a fresh server + transport for that one POST, so a bare
- * `tools/call` from curl works. Every request must name a loopback host in Host and Origin (DNS
- * rebinding, see sample-server/loopback-guard.ts).
+ * `tools/call` from curl works. A request that arrives on loopback must name a loopback host in Host
+ * and Origin (DNS rebinding, see sample-server/loopback-guard.ts).
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -20,7 +20,7 @@ import * as z from 'zod/v4';
 import { registerConformanceFixtures } from './sample-server/conformance-fixtures.ts';
 import { readJsonBody, replyJsonRpcError } from './sample-server/http-replies.ts';
 import { installLogLevel } from './sample-server/log-level.ts';
-import { LOOPBACK_HOSTNAMES, rebindingRejection } from './sample-server/loopback-guard.ts';
+import { arrivedOnLoopback, LOOPBACK_HOSTNAMES, rebindingRejection } from './sample-server/loopback-guard.ts';
 import { createSessionTable, type SessionTable } from './sample-server/sessions.ts';
 
 /** Options of {@link createSampleMcpServer}. */
@@ -34,7 +34,10 @@ export interface SampleMcpServerOptions {
 
 /** Options of {@link createMcpRequestHandler}. */
 export interface McpRequestHandlerOptions extends SampleMcpServerOptions {
-  /** Host names accepted in the Host and Origin headers (default: localhost, 127.0.0.1, [::1]). */
+  /**
+   * Host names accepted in the Host and Origin headers of every request. Default: localhost,
+   * 127.0.0.1 and [::1], checked only on requests that arrive on a loopback address.
+   */
   allowedHostnames?: readonly string[];
   /** A session closes after this long without a request (default 10 minutes). */
   sessionIdleMs?: number;
@@ -92,7 +95,8 @@ export function createSampleMcpServer(opts: SampleMcpServerOptions = {}): McpSer
 
 /**
  * Returns a node:http request handler that serves the sample MCP server at `path` (other paths get
- * 404). A Host or Origin naming another host gets 403. A request with an `Mcp-Session-Id` goes to
+ * 404). A Host or Origin naming a host not allowed gets 403 (see
+ * {@link McpRequestHandlerOptions.allowedHostnames}). A request with an `Mcp-Session-Id` goes to
  * that session (POST, GET for the standalone SSE stream, DELETE to end it), 404 if the session is
  * unknown or expired (the client then initializes again). Without one, an `initialize` POST opens a
  * session, any other POST is served statelessly, and GET/DELETE get 405 (nothing to stream or end).
@@ -100,6 +104,7 @@ export function createSampleMcpServer(opts: SampleMcpServerOptions = {}): McpSer
 export function createMcpRequestHandler(path = '/mcp', opts: McpRequestHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const sessions = createSessionTable(opts.sessionIdleMs ?? 10 * 60_000);
   const allowed = opts.allowedHostnames ?? LOOPBACK_HOSTNAMES;
+  const guarded = (req: IncomingMessage) => opts.allowedHostnames !== undefined || arrivedOnLoopback(req);
   const fail = (res: ServerResponse) => (err: unknown) => replyJsonRpcError(res, 500, -32603, String(err));
   return (req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -107,7 +112,7 @@ export function createMcpRequestHandler(path = '/mcp', opts: McpRequestHandlerOp
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    const refused = rebindingRejection(req, allowed);
+    const refused = guarded(req) ? rebindingRejection(req, allowed) : undefined;
     if (refused !== undefined) {
       replyJsonRpcError(res, 403, -32000, refused);
       return;

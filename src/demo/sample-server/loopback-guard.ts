@@ -5,6 +5,13 @@
  * `Host: evil.example` and `Origin: http://evil.example`; checking that both name a loopback host
  * stops it.
  *
+ * The check applies to requests that arrive on a loopback address: a rebinding attack reaches a
+ * local server through 127.0.0.1 (or ::1), while a server reached on a network interface (a
+ * container behind nginx or Traefik, whose Host is the service name or the public name) is exposed
+ * anyway and needs real authorization, which is what mcp-authz in front provides. A proxy on the
+ * same host that forwards the client's Host (Envoy, Traefik, Caddy do by default; the generated
+ * nginx config sends the upstream's own authority) needs the public names in the allow-list.
+ *
  * Only the host *name* is compared, not the port, like the SDK's own `hostHeaderValidation`
  * middleware: a loopback proxy in front (nginx, Caddy) has a port of its own, and the port adds
  * nothing against rebinding (the attacker's name is what differs). The transport's
@@ -16,6 +23,12 @@ import type { IncomingMessage } from 'node:http';
 
 /** Host names a local server answers to. IPv6 in brackets, as `URL.hostname` gives it. */
 export const LOOPBACK_HOSTNAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+/** Whether the connection came in on a loopback address (IPv4 127/8, ::1, or IPv4-mapped 127/8). */
+export function arrivedOnLoopback(req: IncomingMessage): boolean {
+  const local = req.socket.localAddress ?? '';
+  return local === '::1' || /^(::ffff:)?127\./.test(local);
+}
 
 /** Host name of a `host[:port]` authority or an origin URL, lower case; undefined if unparsable. */
 function hostnameOf(value: string, isOrigin: boolean): string | undefined {

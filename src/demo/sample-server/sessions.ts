@@ -21,8 +21,6 @@ export interface SessionTable {
   add(id: string, session: Session): void;
   /** Forgets a session (its transport closed). */
   remove(id: string): void;
-  /** Number of open sessions. */
-  size(): number;
 }
 
 /** Creates an empty table whose sessions close after `idleMs` without a request. */
@@ -55,6 +53,5 @@ export function createSessionTable(idleMs: number): SessionTable {
       if (entry) clearTimeout(entry.timer);
       open.delete(id);
     },
-    size: () => open.size,
   };
 }
