@@ -296,6 +296,19 @@ describe('mcp server', () => {
     }
   });
 
+  test('a session closes after sessionIdleMs without a request', async () => {
+    const mcp = await startMcpServer({ handler: { sessionIdleMs: 200 } });
+    try {
+      const client = await connectClient(mcp.url);
+      assert.equal((await client.listTools()).tools.length, 2, 'a request inside the idle time is served');
+      await new Promise((r) => setTimeout(r, 600));
+      await assert.rejects(client.listTools(), /404|Session not found/);
+      await client.close();
+    } finally {
+      await mcp.stop();
+    }
+  });
+
   test('countdown notifications stream through nginx before the result', async () => {
     const mcp = await startMcpServer();
     const port = await freePort();
