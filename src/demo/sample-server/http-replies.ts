@@ -5,7 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Largest POST body read (the SDK transport's own default cap is 4 MB too). */
+/**
+ * Largest POST body read: 4 MiB, the SDK transport's default `maxRequestBodySize`, which it does not
+ * apply to a body handed to it already parsed.
+ */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Replies with a JSON-RPC error object (id null: it answers the HTTP request, not a message). */
