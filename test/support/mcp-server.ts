@@ -4,7 +4,7 @@
  * @module
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createMcpRequestHandler } from '../../src/demo/sample-mcp-server.ts';
+import { createMcpRequestHandler, type McpRequestHandlerOptions } from '../../src/demo/sample-mcp-server.ts';
 
 export { createMcpRequestHandler, createSampleMcpServer } from '../../src/demo/sample-mcp-server.ts';
 
@@ -14,6 +14,8 @@ export interface StartMcpServerOptions {
   path?: string;
   /** Port to bind on 127.0.0.1 (default 0 = a free port). */
   port?: number;
+  /** Options of the sample server's request handler (e.g. `conformanceFixtures`). */
+  handler?: McpRequestHandlerOptions;
 }
 
 /** A running sample MCP server. */
@@ -35,7 +37,7 @@ export interface RunningMcpServer {
 export async function startMcpServer(opts: StartMcpServerOptions = {}): Promise<RunningMcpServer> {
   const path = opts.path ?? '/mcp';
   const received: IncomingHttpHeaders[] = [];
-  const handler = createMcpRequestHandler(path);
+  const handler = createMcpRequestHandler(path, opts.handler);
   const server: Server = createServer((req, res) => {
     received.push({ ...req.headers });
     handler(req, res);

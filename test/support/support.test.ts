@@ -255,6 +255,60 @@ describe('mcp server', () => {
     }
   });
 
+  test('initialize opens a session (DELETE ends it), a bare POST is served statelessly, rebinding Host/Origin get 403', async () => {
+    const mcp = await startMcpServer();
+    try {
+      const post = (message: object, headers: Record<string, string> = {}) =>
+        request(mcp.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...message }),
+        });
+      const echo = { method: 'tools/call', params: { name: 'echo', arguments: { text: 'bare' } } };
+      const bare = await post(echo);
+      assert.equal(bare.status, 200, bare.body);
+      assert.equal(bare.headers['mcp-session-id'], undefined);
+      assert.match(bare.body, /"text":"bare"/);
+
+      const init = await post({
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'support-test', version: '0' } },
+      });
+      assert.equal(init.status, 200, init.body);
+      const session = String(init.headers['mcp-session-id']);
+      assert.match(session, /^[0-9a-f-]{36}$/);
+      const inSession = { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+      assert.match((await post(echo, inSession)).body, /"text":"bare"/);
+      const ended = await request(mcp.url, { method: 'DELETE', headers: inSession });
+      assert.equal(ended.status, 200);
+      assert.equal((await post(echo, inSession)).status, 404, 'an ended session is not found');
+      assert.equal((await request(mcp.url)).status, 405, 'GET without a session');
+
+      // DNS rebinding: a foreign name in Host or in Origin is refused, loopback names with any port pass.
+      const port = String(mcp.port);
+      assert.equal((await post(echo, { host: `evil.example:${port}` })).status, 403);
+      assert.equal((await post(echo, { origin: 'http://evil.example' })).status, 403);
+      assert.equal((await post(echo, { origin: 'null' })).status, 403);
+      assert.equal((await post(echo, { host: `localhost:${port}`, origin: 'http://localhost:6274' })).status, 200);
+      assert.equal((await post(echo, { host: `[::1]:${port}`, origin: 'http://127.0.0.1:8080' })).status, 200);
+    } finally {
+      await mcp.stop();
+    }
+  });
+
+  test('a session closes after sessionIdleMs without a request', async () => {
+    const mcp = await startMcpServer({ handler: { sessionIdleMs: 200 } });
+    try {
+      const client = await connectClient(mcp.url);
+      assert.equal((await client.listTools()).tools.length, 2, 'a request inside the idle time is served');
+      await new Promise((r) => setTimeout(r, 600));
+      await assert.rejects(client.listTools(), /404|Session not found/);
+      await client.close();
+    } finally {
+      await mcp.stop();
+    }
+  });
+
   test('countdown notifications stream through nginx before the result', async () => {
     const mcp = await startMcpServer();
     const port = await freePort();
