@@ -64,13 +64,7 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
   const secrets = resolveCompanionSecrets(as, env);
   if (!secrets.ok) return { ok: false, errors: secrets.errors };
   const oidc = as.login?.oidc;
-  let oidcSecret: string | undefined;
-  if (oidc?.client_secret_env) {
-    oidcSecret = env[oidc.client_secret_env];
-    if (oidcSecret === undefined || oidcSecret === '') {
-      return fail('authorization_server.login.oidc.client_secret_env', `environment variable ${oidc.client_secret_env} is not set`);
-    }
-  }
+  const oidcSecret = secrets.secrets.oidcClientSecret;
   // Discovery before anything is opened: an unreachable IdP is a start-up error with its path.
   const federated = createFederatedAccounts();
   const loginMethods: LoginMethod[] = [];

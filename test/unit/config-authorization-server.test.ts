@@ -9,6 +9,7 @@ import { formatErrors } from '../../src/config/format-errors.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { maskSecrets } from '../../src/config/mask.ts';
 import { collectWarnings } from '../../src/config/warnings.ts';
+import { resolveCompanionSecrets } from '../../src/companion/companion-secrets.ts';
 
 const HASH = '$2b$10$abcdefghijklmnopqrstuuG7k9Nq1U0rY5eXq4w6E8cBq2m3n4o5p';
 
@@ -162,6 +163,44 @@ describe('authorization_server configuration', () => {
       const ok = runCheck(file, { A_PASSWORD: 'x', B_SECRET: 's'.repeat(32) });
       assert.equal(ok.exitCode, 0, ok.stderr);
       assert.doesNotMatch(ok.stdout, /s{32}/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('check reports a missing federation client_secret_env with the other missing secrets, all at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-check-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, `${ENDPOINT}authorization_server:
+  issuer: https://mcp.example.com
+  users: [{ username: a, password_env: A_PASSWORD, scopes: [mcp:tools] }]
+  login:
+    oidc: { issuer: https://idp.example.com, client_id: mcp-authz, client_secret_env: IDP_SECRET }
+`);
+      for (const env of [{}, { IDP_SECRET: '' }]) {
+        const missing = runCheck(file, env);
+        assert.equal(missing.exitCode, 1);
+        assert.match(missing.stderr, /authorization_server\.users\[0\]\.password_env: environment variable A_PASSWORD is not set/);
+        assert.match(missing.stderr, /authorization_server\.login\.oidc\.client_secret_env: environment variable IDP_SECRET is not set/);
+        assert.equal(missing.stdout, '');
+      }
+      const ok = runCheck(file, { A_PASSWORD: 'x', IDP_SECRET: 'idp-secret-value-42' });
+      assert.equal(ok.exitCode, 0, ok.stderr);
+      assert.doesNotMatch(ok.stdout, /idp-secret-value-42/);
+      assert.match(ok.stdout, /client_secret_env: IDP_SECRET/);
+      const resolved = resolveCompanionSecrets(load(`authorization_server:
+  issuer: https://mcp.example.com
+  login: { oidc: { issuer: https://idp.example.com, client_id: x, client_secret_env: IDP_SECRET } }
+`).authorization_server!, { IDP_SECRET: 'idp-secret-value-42' });
+      assert.ok(resolved.ok);
+      assert.equal(resolved.secrets.oidcClientSecret, 'idp-secret-value-42');
+      const publicClient = resolveCompanionSecrets(load(`authorization_server:
+  issuer: https://mcp.example.com
+  login: { oidc: { issuer: https://idp.example.com, client_id: x } }
+`).authorization_server!, {});
+      assert.ok(publicClient.ok);
+      assert.equal(publicClient.secrets.oidcClientSecret, undefined);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
