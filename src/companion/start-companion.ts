@@ -26,6 +26,7 @@ import { createFederatedAccounts, FEDERATED_ACCOUNT_MODEL, withFederatedAccounts
 import type { LoginMethod } from './login/login-method.ts';
 import { createOidcLogin } from './login/oidc-login.ts';
 import { createPasswordLogin } from './login/password-login.ts';
+import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { ROUTES } from './routes.ts';
 import { servedResources } from './resource-servers.ts';
 import { openStorage } from './storage/companion-storage.ts';
@@ -134,7 +135,8 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
       secure,
       log,
     });
-    const server = createServer(createCompanionHandler({ provider, issuer: as.issuer, mountPath, coreConfig: toCoreConfig(app), interactions, log }));
+    const rateLimiter = createRateLimiter(as.rate_limits, storage.windowCounter);
+    const server = createServer(createCompanionHandler({ provider, issuer: as.issuer, mountPath, coreConfig: toCoreConfig(app), cors: app.cors, interactions, log, rateLimiter }));
     const { host, port } = parseListen(app.serve.companion.listen);
     const bound = await listenOn(server, host, port);
     log('started', { issuer: as.issuer, listen: `${host}:${bound}`, signing_keys: signing.keys.length, keys_created: signing.created.length });
