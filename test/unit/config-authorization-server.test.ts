@@ -52,7 +52,37 @@ describe('authorization_server configuration', () => {
       users: [],
       clients: [],
       registration: { open: true },
+      rate_limits: {
+        trusted_proxies: ['127.0.0.1/32', '::1/128'],
+        register: { requests: 30, per_seconds: 3600 },
+        authorize: { requests: 60, per_seconds: 60 },
+        token: { requests: 120, per_seconds: 60 },
+      },
     });
+  });
+
+  it('rate_limits: partial overrides keep the other defaults; false or requests: 0 turns a limit off', () => {
+    const rl = (yaml: string) => load(`authorization_server:\n  issuer: https://mcp.example.com\n${yaml}`).authorization_server!.rate_limits;
+    assert.deepEqual(rl('  rate_limits: { token: { requests: 10 }, register: false, authorize: { requests: 0 }, trusted_proxies: [10.0.0.0/8] }\n'), {
+      trusted_proxies: ['10.0.0.0/8'], register: null, authorize: null, token: { requests: 10, per_seconds: 60 },
+    });
+    assert.deepEqual(rl('  rate_limits: false\n'), { trusted_proxies: ['127.0.0.1/32', '::1/128'], register: null, authorize: null, token: null });
+  });
+
+  it('rate_limits: every mistake at once, with its path', () => {
+    const errors = errorsOf(`authorization_server:
+  issuer: https://mcp.example.com
+  rate_limits:
+    trusted_proxies: [not-an-address]
+    token: { requests: -1, per_seconds: 0 }
+    authorize: { requests: 5, per: 60 }
+    register: yes
+`).join('\n');
+    assert.match(errors, /authorization_server\.rate_limits\.trusted_proxies\[0\]: must be an IPv4 or IPv6 address or CIDR/);
+    assert.match(errors, /authorization_server\.rate_limits\.token\.requests: must be a whole number between 0 and 1000000/);
+    assert.match(errors, /authorization_server\.rate_limits\.token\.per_seconds: must be a whole number between 1 and 86400/);
+    assert.match(errors, /authorization_server\.rate_limits\.authorize\.per: unknown key/);
+    assert.match(errors, /authorization_server\.rate_limits\.register: must be a mapping, got a string/);
   });
 
   it('uses the companion JWKS for a jwt strategy of its issuer without jwks_uri (no discovery of itself)', () => {
