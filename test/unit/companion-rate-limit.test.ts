@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clientAddressKey } from '../../src/companion/rate-limit/client-address.ts';
 import { rateLimitedRoute } from '../../src/companion/rate-limit/rate-limiter.ts';
+import { createRedisWindowCounter } from '../../src/companion/rate-limit/redis-window-counter.ts';
 import { createMemoryWindowCounter } from '../../src/companion/rate-limit/window-counter.ts';
 
 const req = (remoteAddress: string, xff?: string) => ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as never;
@@ -17,6 +18,16 @@ describe('companion rate limit', () => {
     assert.deepEqual(await c.hit('b', 10), { count: 1, resetInMs: 10_000 });
     t += 6_000;
     assert.deepEqual(await c.hit('a', 10), { count: 1, resetInMs: 10_000 }, 'a new window');
+  });
+
+  it('keeps counting in process while Redis fails or hangs', async () => {
+    const down = createRedisWindowCounter({ sendCommand: () => Promise.reject(new Error('ClientOfflineError')) });
+    assert.equal((await down.hit('k', 60)).count, 1);
+    assert.equal((await down.hit('k', 60)).count, 2);
+    const hung = createRedisWindowCounter({ sendCommand: () => new Promise(() => undefined) }, { timeoutMs: 20 });
+    const started = Date.now();
+    assert.equal((await hung.hit('k', 60)).count, 1);
+    assert.ok(Date.now() - started < 1000, 'bounded by the timeout');
   });
 
   it('names the client: the peer, or the right-most X-Forwarded-For entry from a trusted proxy', () => {
