@@ -3,14 +3,19 @@
  * from distinct loopback source addresses (127.0.0.2, 127.0.0.3, …): over the budget is 429 with
  * Retry-After (JSON on /token and /register, a page and no redirect on /authorize); another
  * address is unaffected; X-Forwarded-For counts only from a trusted proxy (right-most entry), so
- * a client cannot dodge the limit by sending one; two replicas on one redis-server share a budget.
+ * a client cannot dodge the limit by sending one; behind real nginx (the README's routes, which
+ * set X-Forwarded-For to the peer) each client has its own budget and a forged header changes
+ * nothing; two replicas on one redis-server share a budget.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { toCoreConfig } from '../../src/config/app-config.ts';
 import { pkce, startTestCompanion, type TestCompanion } from '../support/companion.ts';
 import { freePort } from '../support/free-port.ts';
 import { request, type HttpResponse, type RequestHeaders } from '../support/http.ts';
+import { asRoutes } from '../support/mcp-sdk-flow.ts';
+import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 
 const REDIRECT = 'http://127.0.0.1:43231/callback';
@@ -140,6 +145,30 @@ describe('companion rate limits', () => {
       for (let i = 0; i < 3; i++) assert.notEqual((await tokenPost(as.url, PROXY, { 'x-forwarded-for': `2001:db8:1:2::${i + 1}` })).status, 429);
       assertJson429(await tokenPost(as.url, PROXY, { 'x-forwarded-for': '2001:db8:1:2:ffff::9' }), 60);
       assert.notEqual((await tokenPost(as.url, PROXY, { 'x-forwarded-for': '2001:db8:1:3::1' })).status, 429);
+    });
+  });
+
+  describe('behind real nginx (default trusted_proxies: loopback)', () => {
+    let as: TestCompanion;
+    let nginx: ProtectedNginx;
+    before(async () => {
+      as = await startTestCompanion({ extra: '  rate_limits: { token: { requests: 2, per_seconds: 60 } }\n' });
+      nginx = await startProtectedNginx(toCoreConfig(as.config), { serverExtra: asRoutes(as.port) });
+    });
+    after(async () => {
+      await nginx?.stop();
+      await as?.dispose();
+    });
+
+    it('counts each client by the address nginx saw; a forged X-Forwarded-For does not help', async () => {
+      for (let i = 0; i < 2; i++) {
+        const r = await tokenPost(nginx.url, '127.0.0.2', { 'x-forwarded-for': `198.51.100.${i + 1}` });
+        assert.notEqual(r.status, 429, `request ${i + 1}`);
+        assert.match(r.body, /"error":"invalid_(client|grant)"/, 'reached the companion');
+      }
+      assertJson429(await tokenPost(nginx.url, '127.0.0.2', { 'x-forwarded-for': '198.51.100.3' }), 60);
+      assert.notEqual((await tokenPost(nginx.url, '127.0.0.3')).status, 429, 'another client behind the same nginx');
+      assert.match(as.logs.find((l) => l.includes('"event":"rate_limited"'))!, /"client":"v4:127\.0\.0\.2"/);
     });
   });
 
