@@ -1,7 +1,8 @@
 /**
- * Secrets the configuration names by environment variable (`password_env`, `client_secret_env`),
- * read once at start-up. Missing or empty variables are configuration errors with their paths,
- * so `check` and `serve` report them like any other mistake, without echoing a value.
+ * Secrets the configuration names by environment variable (`password_env`, `client_secret_env` of
+ * clients and of `login.oidc`), read once at start-up. Missing or empty variables are configuration
+ * errors with their paths, so `check` and `serve` report them like any other mistake, without
+ * echoing a value.
  */
 import type { AuthorizationServerSettings } from '../config/app-config.ts';
 import type { ConfigError } from '../config/config-error.ts';
@@ -11,6 +12,8 @@ import type { Env } from '../config/env-expand.ts';
 export interface CompanionSecrets {
   passwords: Map<string, string>;
   clientSecrets: Map<string, string>;
+  /** Our client secret at the upstream IdP (`login.oidc.client_secret_env`); undefined for a public client. */
+  oidcClientSecret?: string;
 }
 
 /** Shortest client secret accepted: shorter ones are guessable. */
@@ -40,5 +43,14 @@ export function resolveCompanionSecrets(
       errors.push({ path, message: `the secret in ${client.client_secret_env} must be at least ${MIN_CLIENT_SECRET_LENGTH} characters` });
     } else clientSecrets.set(client.client_id, value);
   });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, secrets: { passwords, clientSecrets } };
+  const oidcEnv = as.login?.oidc?.client_secret_env ?? null;
+  let oidcClientSecret: string | undefined;
+  if (oidcEnv !== null) {
+    oidcClientSecret = env[oidcEnv];
+    if (oidcClientSecret === undefined || oidcClientSecret === '') {
+      errors.push({ path: 'authorization_server.login.oidc.client_secret_env', message: `environment variable ${oidcEnv} is not set` });
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, secrets: { passwords, clientSecrets, ...(oidcClientSecret !== undefined ? { oidcClientSecret } : {}) } };
 }

@@ -15,6 +15,9 @@ import type { CompanionLog } from './companion-log.ts';
 import { routeCompanion } from './companion-routes.ts';
 import { errorPage, pageHeaders } from './interactions/pages.ts';
 import { serveResourceMetadata } from './resource-metadata-route.ts';
+import type { RateLimiter } from './rate-limit/rate-limiter.ts';
+import { sendRateLimited } from './rate-limit/rate-limit-response.ts';
+import type { CorsConfig } from '../core/config-types.ts';
 
 /** What the HTTP layer dispatches to. */
 export interface CompanionHandlerDeps {
@@ -22,8 +25,11 @@ export interface CompanionHandlerDeps {
   issuer: string;
   mountPath: string;
   coreConfig: CoreConfig;
+  cors: CorsConfig;
   interactions: (req: IncomingMessage, res: ServerResponse, rest: string) => Promise<void>;
   log: CompanionLog;
+  /** Per-client-address budgets of /register, /authorize and /token. */
+  rateLimiter: RateLimiter;
 }
 
 function notFound(res: ServerResponse): void {
@@ -60,7 +66,14 @@ export function createCompanionHandler(d: CompanionHandlerDeps): (req: IncomingM
         // oidc-provider derives its mount path from req.baseUrl (as under Express).
         req.url = route.path + url.search;
         (req as IncomingMessage & { baseUrl?: string }).baseUrl = d.mountPath;
-        void callback(req, res);
+        d.rateLimiter.check(req, route.path).then((decision) => {
+          if (!decision.limited) return callback(req, res);
+          d.log('rate_limited', { route: decision.route, client: decision.clientKey, retry_after: decision.retryAfterSeconds });
+          sendRateLimited(res, decision.route, decision.retryAfterSeconds, req.headers.origin, d.cors);
+        }).catch((err: unknown) => {
+          d.log('server_error', { message: err instanceof Error ? err.message : String(err) });
+          if (!res.headersSent) res.writeHead(500).end();
+        });
         return;
       case 'not-found':
         notFound(res);

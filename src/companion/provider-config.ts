@@ -193,20 +193,20 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       // A remembered grant is only reused for the same person and client, and only while it holds
       // no scope the administrator has since taken from that user (else consent is asked again).
       if (!grant || grant.accountId !== accountId || grant.clientId !== clientId) return undefined;
-      const allowed = new Set(accounts.find(accountId)?.scopes ?? []);
+      const allowed = new Set((await accounts.find(accountId))?.user.scopes ?? []);
       const granted = Object.keys(grant.resources ?? {}).flatMap((r) => grant.getResourceScope(r).split(' ').filter(Boolean));
       return granted.every((scope) => allowed.has(scope)) ? grant : undefined;
     },
     async findAccount(_ctx, sub) {
-      const user = accounts.find(sub);
-      if (user === undefined) return undefined;
-      return { accountId: user.username, claims: async () => accounts.claims(user) };
+      const account = await accounts.find(sub);
+      if (account === undefined) return undefined;
+      return { accountId: account.user.username, claims: async () => account.claims };
     },
     async extraTokenClaims(_ctx, token) {
       if (token.kind !== 'AccessToken' || typeof token.accountId !== 'string') return undefined;
-      const user = accounts.find(token.accountId);
-      if (user === undefined) return undefined;
-      const { sub: _sub, ...claims } = accounts.claims(user);
+      const account = await accounts.find(token.accountId);
+      if (account === undefined) return undefined;
+      const { sub: _sub, ...claims } = account.claims;
       return claims;
     },
     clientBasedCORS(_ctx, origin, client) {

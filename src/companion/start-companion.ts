@@ -17,14 +17,16 @@ import { createCompanionHandler } from './companion-server.ts';
 import { CONSENT_MODEL, createConsentMemory } from './consent-memory.ts';
 import type { CimdTestNetwork } from './cimd-fetch.ts';
 import { createProvider } from './create-provider.ts';
+import { FIXED_TTL } from './provider-config.ts';
 import { cookieNames } from './interactions/cookies.ts';
 import { createInteractionRoutes } from './interactions/interaction-routes.ts';
 import { loadOrCreateCookieSecrets } from './keys/cookie-secrets.ts';
 import { loadOrCreateSigningKeys } from './keys/signing-keys.ts';
-import { createFederatedAccounts, withFederatedAccounts } from './login/federated-accounts.ts';
+import { createFederatedAccounts, FEDERATED_ACCOUNT_MODEL, withFederatedAccounts, type FederatedAccounts } from './login/federated-accounts.ts';
 import type { LoginMethod } from './login/login-method.ts';
 import { createOidcLogin } from './login/oidc-login.ts';
 import { createPasswordLogin } from './login/password-login.ts';
+import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { ROUTES } from './routes.ts';
 import { servedResources } from './resource-servers.ts';
 import { openStorage } from './storage/companion-storage.ts';
@@ -64,15 +66,14 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
   const secrets = resolveCompanionSecrets(as, env);
   if (!secrets.ok) return { ok: false, errors: secrets.errors };
   const oidc = as.login?.oidc;
-  let oidcSecret: string | undefined;
-  if (oidc?.client_secret_env) {
-    oidcSecret = env[oidc.client_secret_env];
-    if (oidcSecret === undefined || oidcSecret === '') {
-      return fail('authorization_server.login.oidc.client_secret_env', `environment variable ${oidc.client_secret_env} is not set`);
-    }
-  }
+  const oidcSecret = secrets.secrets.oidcClientSecret;
   // Discovery before anything is opened: an unreachable IdP is a start-up error with its path.
-  const federated = createFederatedAccounts();
+  // Federated accounts are kept in the store opened below; the login method only uses them later.
+  let federated: FederatedAccounts | undefined;
+  const federatedStore: FederatedAccounts = {
+    remember: (account) => federated!.remember(account),
+    find: (accountId) => federated!.find(accountId),
+  };
   const loginMethods: LoginMethod[] = [];
   if (oidc !== undefined) {
     const created = await createOidcLogin({
@@ -80,7 +81,7 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
       clientSecret: oidcSecret,
       redirectUri: as.issuer + ROUTES.loginCallback,
       secure: new URL(as.issuer).protocol === 'https:',
-      accounts: federated,
+      accounts: federatedStore,
     });
     if (!created.ok) return fail('authorization_server.login.oidc.issuer', created.error);
     loginMethods.push(created.method);
@@ -94,13 +95,15 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
   const opened = openStorage(as.storage);
   if (!opened.ok) return fail('authorization_server.storage', opened.error);
   const storage = opened.storage;
+  // As long as a grant can live: every grant of the person is created or renewed at a sign-in.
+  federated = createFederatedAccounts(storage.adapter(FEDERATED_ACCOUNT_MODEL), FIXED_TTL.grant);
 
   const write = o.writeLine ?? ((line: string) => process.stdout.write(line + '\n'));
   const log = createCompanionLog(write);
   const secure = new URL(as.issuer).protocol === 'https:';
   const names = cookieNames(secure);
   const mountPath = issuerMountPath(as.issuer);
-  const accounts = withFederatedAccounts(createAccounts(as.users), federated);
+  const accounts = withFederatedAccounts(createAccounts(as.users), federatedStore);
   const consents = createConsentMemory(storage.adapter(CONSENT_MODEL));
   const resources = servedResources(app.endpoints, as.issuer);
   try {
@@ -132,7 +135,8 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
       secure,
       log,
     });
-    const server = createServer(createCompanionHandler({ provider, issuer: as.issuer, mountPath, coreConfig: toCoreConfig(app), interactions, log }));
+    const rateLimiter = createRateLimiter(as.rate_limits, storage.windowCounter);
+    const server = createServer(createCompanionHandler({ provider, issuer: as.issuer, mountPath, coreConfig: toCoreConfig(app), cors: app.cors, interactions, log, rateLimiter }));
     const { host, port } = parseListen(app.serve.companion.listen);
     const bound = await listenOn(server, host, port);
     log('started', { issuer: as.issuer, listen: `${host}:${bound}`, signing_keys: signing.keys.length, keys_created: signing.created.length });

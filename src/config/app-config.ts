@@ -3,6 +3,7 @@
  * Node side needs (nginx generation settings, where to discover a JWKS URL).
  */
 import type { CoreConfig, EndpointConfig, JwtStrategy, Strategy } from '../core/config-types.ts';
+import type { AsRateLimits } from './companion-rate-limits.ts';
 
 /** Settings for the generated nginx module; core never reads them. */
 export interface NginxSettings {
@@ -109,6 +110,8 @@ export interface AuthorizationServerSettings {
   client_id_metadata_documents?: { enabled: boolean; max_bytes: number };
   /** Absent when no other sign-in method is configured. */
   login?: AsLoginSettings;
+  /** Per-client-address budgets of /register, /authorize and /token. */
+  rate_limits: AsRateLimits;
 }
 
 /** The effective configuration: validated, defaults applied, `${ENV}` expanded. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { AuthorizationServerSettings, AsClient, AsOidcLogin, AsUser } from './app-config.ts';
 import { classifyRedirectUri } from '../companion/redirect-uri-rules.ts';
+import { rateLimits } from './companion-rate-limits.ts';
 import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { hasQueryOrFragment, httpsUrlProblem } from './url-rules.ts';
 
@@ -176,6 +177,7 @@ export const authorizationServer = z
       .strictObject({ enabled: z.boolean().default(true), max_bytes: int(512, 65_536).default(5120) })
       .optional(),
     login: z.strictObject({ oidc: oidcLogin.optional() }).optional(),
+    rate_limits: rateLimits,
   })
   .superRefine(uniqueBy('users', 'username'), { when: () => true })
   .superRefine(uniqueBy('clients', 'client_id'), { when: () => true }) satisfies z.ZodType<AuthorizationServerSettings>;

@@ -76,6 +76,25 @@ endpoints:
     assert.match(r.stdout, /clock_skew: 60/);
   });
 
+  it('check: a missing federation client secret variable is an error with its path, among the others', async () => {
+    const file = join(dir, 'federation.yaml');
+    writeFileSync(file, `${GOOD.replace('SOCK', '/run/x.sock').replace('CACHE', '/var/cache/x').replace('LOG', '/var/log/x.log')}
+authorization_server:
+  issuer: https://login.example.com
+  users: [{ username: a, password_env: CLI_A_PASSWORD, scopes: [mcp:tools] }]
+  login:
+    oidc: { issuer: https://idp.example.com, client_id: mcp-authz, client_secret_env: CLI_IDP_SECRET }
+`);
+    const missing = await run(['check', '--config', file], { CLI_TEST_KEY: key, CLI_IDP_SECRET: '' });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stdout, '');
+    assert.match(missing.stderr, /authorization_server\.login\.oidc\.client_secret_env: environment variable CLI_IDP_SECRET is not set/);
+    assert.match(missing.stderr, /authorization_server\.users\[0\]\.password_env: environment variable CLI_A_PASSWORD is not set/);
+    const ok = await run(['check', '--config', file], { CLI_TEST_KEY: key, CLI_IDP_SECRET: 'cli-idp-secret-value', CLI_A_PASSWORD: 'pw' });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(!ok.stdout.includes('cli-idp-secret-value'));
+  });
+
   it('nginx: writes a module real nginx accepts, bundle not world-readable', async () => {
     const file = join(dir, 'module.yaml');
     writeFileSync(file, GOOD.replace('SOCK', join(dir, 'check.sock')).replace('CACHE', join(dir, 'cache')).replace('LOG', join(dir, 'authz.log')));

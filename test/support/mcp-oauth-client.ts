@@ -1,8 +1,8 @@
 /**
  * An in-memory `OAuthClientProvider` for the official MCP SDK client, as a desktop MCP client
- * implements it: a loopback redirect URI, dynamic registration, PKCE verifier and tokens kept in
- * memory. `redirectToAuthorization` records the URL instead of opening a browser; the test plays
- * the browser with it.
+ * implements it: a loopback redirect URI, dynamic registration (or a client ID metadata document
+ * URL), PKCE verifier and tokens kept in memory. `redirectToAuthorization` records the URL instead
+ * of opening a browser; the test plays the browser with it.
  * @module
  */
 import { randomBytes } from 'node:crypto';
@@ -19,8 +19,12 @@ export interface TestOAuthClient extends OAuthClientProvider {
   setTokens(tokens: OAuthTokens | undefined): void;
 }
 
-/** A public native client whose redirect URI is `redirectUrl` (a loopback URL). */
-export function createTestOAuthClient(redirectUrl: string): TestOAuthClient {
+/**
+ * A public native client whose redirect URI is `redirectUrl` (a loopback URL). With
+ * `clientMetadataUrl` it offers a Client ID Metadata Document: the SDK then uses that URL as its
+ * client_id when the AS advertises `client_id_metadata_document_supported`, instead of DCR.
+ */
+export function createTestOAuthClient(redirectUrl: string, o: { clientMetadataUrl?: string } = {}): TestOAuthClient {
   let clientInfo: OAuthClientInformationMixed | undefined;
   let tokens: OAuthTokens | undefined;
   let verifier = '';
@@ -34,6 +38,7 @@ export function createTestOAuthClient(redirectUrl: string): TestOAuthClient {
     token_endpoint_auth_method: 'none',
   };
   return {
+    ...(o.clientMetadataUrl !== undefined ? { clientMetadataUrl: o.clientMetadataUrl } : {}),
     get redirectUrl() {
       return redirectUrl;
     },

@@ -19,6 +19,7 @@ export function asRoutes(companionPort: number): string {
     }
     location ~ ^/(authorize|token|register|jwks|consent)(/|$) {
         proxy_pass http://127.0.0.1:${companionPort};
+        proxy_set_header X-Forwarded-For $remote_addr;
     }`;
 }
 

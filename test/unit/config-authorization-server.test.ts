@@ -9,6 +9,7 @@ import { formatErrors } from '../../src/config/format-errors.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { maskSecrets } from '../../src/config/mask.ts';
 import { collectWarnings } from '../../src/config/warnings.ts';
+import { resolveCompanionSecrets } from '../../src/companion/companion-secrets.ts';
 
 const HASH = '$2b$10$abcdefghijklmnopqrstuuG7k9Nq1U0rY5eXq4w6E8cBq2m3n4o5p';
 
@@ -51,7 +52,37 @@ describe('authorization_server configuration', () => {
       users: [],
       clients: [],
       registration: { open: true },
+      rate_limits: {
+        trusted_proxies: ['127.0.0.1/32', '::1/128'],
+        register: { requests: 30, per_seconds: 3600 },
+        authorize: { requests: 60, per_seconds: 60 },
+        token: { requests: 120, per_seconds: 60 },
+      },
     });
+  });
+
+  it('rate_limits: partial overrides keep the other defaults; false or requests: 0 turns a limit off', () => {
+    const rl = (yaml: string) => load(`authorization_server:\n  issuer: https://mcp.example.com\n${yaml}`).authorization_server!.rate_limits;
+    assert.deepEqual(rl('  rate_limits: { token: { requests: 10 }, register: false, authorize: { requests: 0 }, trusted_proxies: [10.0.0.0/8] }\n'), {
+      trusted_proxies: ['10.0.0.0/8'], register: null, authorize: null, token: { requests: 10, per_seconds: 60 },
+    });
+    assert.deepEqual(rl('  rate_limits: false\n'), { trusted_proxies: ['127.0.0.1/32', '::1/128'], register: null, authorize: null, token: null });
+  });
+
+  it('rate_limits: every mistake at once, with its path', () => {
+    const errors = errorsOf(`authorization_server:
+  issuer: https://mcp.example.com
+  rate_limits:
+    trusted_proxies: [not-an-address]
+    token: { requests: -1, per_seconds: 0 }
+    authorize: { requests: 5, per: 60 }
+    register: yes
+`).join('\n');
+    assert.match(errors, /authorization_server\.rate_limits\.trusted_proxies\[0\]: must be an IPv4 or IPv6 address or CIDR/);
+    assert.match(errors, /authorization_server\.rate_limits\.token\.requests: must be a whole number between 0 and 1000000/);
+    assert.match(errors, /authorization_server\.rate_limits\.token\.per_seconds: must be a whole number between 1 and 86400/);
+    assert.match(errors, /authorization_server\.rate_limits\.authorize\.per: unknown key/);
+    assert.match(errors, /authorization_server\.rate_limits\.register: must be a mapping, got a string/);
   });
 
   it('uses the companion JWKS for a jwt strategy of its issuer without jwks_uri (no discovery of itself)', () => {
@@ -162,6 +193,44 @@ describe('authorization_server configuration', () => {
       const ok = runCheck(file, { A_PASSWORD: 'x', B_SECRET: 's'.repeat(32) });
       assert.equal(ok.exitCode, 0, ok.stderr);
       assert.doesNotMatch(ok.stdout, /s{32}/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('check reports a missing federation client_secret_env with the other missing secrets, all at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-check-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, `${ENDPOINT}authorization_server:
+  issuer: https://mcp.example.com
+  users: [{ username: a, password_env: A_PASSWORD, scopes: [mcp:tools] }]
+  login:
+    oidc: { issuer: https://idp.example.com, client_id: mcp-authz, client_secret_env: IDP_SECRET }
+`);
+      for (const env of [{}, { IDP_SECRET: '' }]) {
+        const missing = runCheck(file, env);
+        assert.equal(missing.exitCode, 1);
+        assert.match(missing.stderr, /authorization_server\.users\[0\]\.password_env: environment variable A_PASSWORD is not set/);
+        assert.match(missing.stderr, /authorization_server\.login\.oidc\.client_secret_env: environment variable IDP_SECRET is not set/);
+        assert.equal(missing.stdout, '');
+      }
+      const ok = runCheck(file, { A_PASSWORD: 'x', IDP_SECRET: 'idp-secret-value-42' });
+      assert.equal(ok.exitCode, 0, ok.stderr);
+      assert.doesNotMatch(ok.stdout, /idp-secret-value-42/);
+      assert.match(ok.stdout, /client_secret_env: IDP_SECRET/);
+      const resolved = resolveCompanionSecrets(load(`authorization_server:
+  issuer: https://mcp.example.com
+  login: { oidc: { issuer: https://idp.example.com, client_id: x, client_secret_env: IDP_SECRET } }
+`).authorization_server!, { IDP_SECRET: 'idp-secret-value-42' });
+      assert.ok(resolved.ok);
+      assert.equal(resolved.secrets.oidcClientSecret, 'idp-secret-value-42');
+      const publicClient = resolveCompanionSecrets(load(`authorization_server:
+  issuer: https://mcp.example.com
+  login: { oidc: { issuer: https://idp.example.com, client_id: x } }
+`).authorization_server!, {});
+      assert.ok(publicClient.ok);
+      assert.equal(publicClient.secrets.oidcClientSecret, undefined);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

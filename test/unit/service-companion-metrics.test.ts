@@ -15,6 +15,9 @@ test('counts tokens issued, registrations, revocations and replays; writes every
     ev('client.registered'),
     ev('grant.revoked', { route: 'token' }),
     ev('grant.revoked', { route: 'revocation' }),
+    ev('rate_limited', { route: 'token' }),
+    ev('rate_limited', { route: 'token' }),
+    ev('rate_limited', { route: 'register' }),
     '{"adapter":"forward_auth","decision":"allow"}',
     'not json',
   ];
@@ -27,4 +30,6 @@ test('counts tokens issued, registrations, revocations and replays; writes every
   assert.match(text, /mcp_authz_grants_revoked_total\{route="token"\} 1/);
   assert.match(text, /mcp_authz_grants_revoked_total\{route="revocation"\} 1/);
   assert.match(text, /mcp_authz_replays_detected_total 1\n/);
+  assert.match(text, /mcp_authz_rate_limited_total\{route="token"\} 2/);
+  assert.match(text, /mcp_authz_rate_limited_total\{route="register"\} 1/);
 });

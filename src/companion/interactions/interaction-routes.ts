@@ -116,9 +116,9 @@ export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessa
   // What the request asks of each resource: the requested scopes that resource knows, split into
   // those this user may be granted and those they may not. Shown whole, also when an earlier
   // grant already covers some (native clients are asked every time).
-  function consentResources(details: InteractionDetails): ConsentResource[] {
+  async function consentResources(details: InteractionDetails): Promise<ConsentResource[]> {
     const accountId = details.session?.accountId ?? '';
-    const allowed = new Set(d.accounts.find(accountId)?.scopes ?? []);
+    const allowed = new Set((await d.accounts.find(accountId))?.user.scopes ?? []);
     const requested = stringParam(details, 'scope').split(' ').filter(Boolean);
     return listParam(details, 'resource').map((resource) => {
       const found = lookupResource(d.resources, resource);
@@ -144,7 +144,7 @@ export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessa
       redirectUri,
       redirectHost: redirect.ok ? redirect.host : redirectUri,
       redirectKind: redirect.ok ? redirect.kind : 'https',
-      resources: consentResources(details),
+      resources: await consentResources(details),
     });
     send(res, 200, html, csrf.setCookie ? { 'Set-Cookie': csrf.setCookie } : {});
   }
@@ -184,7 +184,7 @@ export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessa
     const promptDetails = details.prompt.details;
     if (Array.isArray(promptDetails.missingOIDCScope)) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
     if (Array.isArray(promptDetails.missingOIDCClaims)) grant.addOIDCClaims(promptDetails.missingOIDCClaims as string[]);
-    for (const r of consentResources(details)) {
+    for (const r of await consentResources(details)) {
       if (r.scopes.length > 0) grant.addResourceScope(r.resource, r.scopes.join(' '));
       // Marked as seen so the policy does not ask again for scopes this account may not have.
       if (r.unavailable.length > 0) grant.rejectResourceScope(r.resource, r.unavailable.join(' '));

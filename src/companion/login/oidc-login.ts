@@ -165,7 +165,12 @@ export async function createOidcLogin(o: OidcLoginOptions): Promise<CreateOidcLo
     const admin = email !== null && emailVerified && s.admin_users.includes(email);
     const scopes = [...new Set([...s.user_scopes, ...(admin ? s.admin_scopes : [])])];
     const accountId = federatedAccountId(idClaims.iss, idClaims.sub);
-    o.accounts.remember({ accountId, email, emailVerified, groups, scopes });
+    try {
+      await o.accounts.remember({ accountId, email, emailVerified, groups, scopes });
+    } catch (err) {
+      // Storage down (Redis): no account, no sign-in; the page says so and the client gets access_denied.
+      return fail(`account_store_failed:${describe(err)}`, 'Your sign-in could not be saved. Please try again later.');
+    }
     return { kind: 'authenticated', interactionUid: uid, accountId, clearCookies: [clear] };
   }
 

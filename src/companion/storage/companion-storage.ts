@@ -6,6 +6,8 @@ import type { Adapter } from 'oidc-provider';
 import type { AsStorage } from '../../config/app-config.ts';
 import { createRedisAdapterFactory, createRedisClient } from './redis-adapter.ts';
 import { openSqliteStorage } from './sqlite-adapter.ts';
+import { createRedisWindowCounter } from '../rate-limit/redis-window-counter.ts';
+import type { WindowCounter } from '../rate-limit/window-counter.ts';
 
 /**
  * Redis, for several companion replicas. Not awaited: the companion starts while Redis is down, and
@@ -18,6 +20,8 @@ function openRedisStorage(url: string): CompanionStorage {
   const RedisAdapter = createRedisAdapterFactory(client, { clockTolerance: CLOCK_TOLERANCE });
   return {
     adapter: (model) => new RedisAdapter(model) as unknown as Adapter,
+    // Replicas share one budget per client address.
+    windowCounter: createRedisWindowCounter(client),
     close: async () => {
       await client.close().catch(() => undefined);
     },
@@ -31,6 +35,8 @@ const CLOCK_TOLERANCE = 15;
 export interface CompanionStorage {
   /** oidc-provider's adapter factory: one adapter per model name (`Client`, `Grant`, …). */
   adapter(model: string): Adapter;
+  /** Request counts for the rate limits: in process, or shared through Redis. */
+  windowCounter: WindowCounter;
   close(): Promise<void>;
 }
 

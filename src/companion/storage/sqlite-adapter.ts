@@ -14,6 +14,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { CompanionStorage } from './companion-storage.ts';
+import { createMemoryWindowCounter } from '../rate-limit/window-counter.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS oidc_entries (
@@ -143,6 +144,8 @@ export function openSqliteStorage(path: string): CompanionStorage {
   timer.unref();
   return {
     adapter: (model: string) => new SqliteAdapter(model, statements),
+    // A single process owns the file: request counts stay in memory.
+    windowCounter: createMemoryWindowCounter(),
     close: async () => {
       clearInterval(timer);
       if (db.isOpen) db.close();
