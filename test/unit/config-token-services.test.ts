@@ -13,6 +13,7 @@ import { formatErrors } from '../../src/config/format-errors.ts';
 import { parseConfig, type LoadResult } from '../../src/config/load.ts';
 import { maskSecrets, secretValues } from '../../src/config/mask.ts';
 import { resolveDiscovery } from '../../src/config/resolve-discovery.ts';
+import { collectWarnings } from '../../src/config/warnings.ts';
 
 const SECRET = 'intro-secret-0123456789';
 const KEY = 'validator-key-abcdef';
@@ -78,6 +79,15 @@ describe('introspection and remote strategies: defaults', () => {
     assert.equal(s.type, 'introspection');
     if (s.type !== 'introspection') return;
     assert.deepEqual([s.endpoint, s.discovery_url, s.issuer, s.client_auth, s.tokens], ['', 'https://auth.example.com/.well-known/openid-configuration', 'https://auth.example.com/', 'client_secret_post', 'opaque']);
+  });
+});
+
+describe('introspection and remote strategies: warnings', () => {
+  it('warns when the introspection issuer is not an advertised authorization server', () => {
+    const warned = (issuer: string) => collectWarnings(ok(parseConfig(yaml(`
+      - { type: introspection, issuer: "${issuer}", endpoint: "https://x.example.com/i", client_id: a, client_secret: b }`), {})));
+    assert.deepEqual(warned('https://auth.example.com/'), []);
+    assert.deepEqual(warned('https://other.example.com'), ['endpoint "mcp": introspection issuer https://other.example.com is not listed in authorization_servers, so clients will not discover it']);
   });
 });
 
