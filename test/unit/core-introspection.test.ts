@@ -193,6 +193,13 @@ describe('strategy precedence (run-strategies.ts)', () => {
     assert.deepEqual(await runStrategies([s, apikey], input('opaque-token', s)), { kind: 'reject', reason: 'token_inactive' });
   });
 
+  it('an inactive answer beside a failing service is not cacheable', async () => {
+    answer({ active: false });
+    const s = intro();
+    const down: Strategy = { type: 'remote', url: 'http://127.0.0.1:9/none', headers: {}, timeout: 1, cache_ttl: 60, negative_cache_ttl: 5 };
+    assert.deepEqual(await runStrategies([s, down], input('opaque-token', s)), { kind: 'reject', reason: 'token_inactive' });
+  });
+
   it('a failure is never cacheable, whatever came first', async () => {
     answer('{}', 503);
     const s = intro();

@@ -38,18 +38,26 @@ function asksAService(s: Strategy): boolean {
 export async function runStrategies(strategies: Strategy[], input: StrategyInput): Promise<Outcome> {
   let firstReject: string | null = null;
   let rejectTtl = 0;
+  // A denial is reusable only if every rejection is: a "not active/valid" answer (with its ttl) or
+  // jwt's "not a JWT" (a property of the token). A service failure anywhere makes it one-off.
+  let reusable = true;
+  let minTtl = -1;
   let firstSkip: string | null = null;
   let cacheable = true;
   for (let i = 0; i < strategies.length; i++) {
     cacheable = cacheable && authorizationOnly(strategies[i]);
     const o = await runOne(strategies[i], input);
     if (o.kind === 'accept') return cacheable ? o : { kind: 'accept', principal: o.principal, ttl: 0 };
+    if (o.kind === 'reject') {
+      if (o.ttl && o.ttl > 0) minTtl = minTtl < 0 ? o.ttl : Math.min(minTtl, o.ttl);
+      else if (o.reason !== 'malformed_token') reusable = false;
+    }
     if (o.kind === 'reject' && (firstReject === null || (firstReject === 'malformed_token' && asksAService(strategies[i])))) {
       firstReject = o.reason;
       rejectTtl = o.ttl || 0;
     }
     if (o.kind === 'skip' && o.reason && firstSkip === null) firstSkip = o.reason;
   }
-  if (firstReject !== null && cacheable && rejectTtl > 0) return { kind: 'reject', reason: firstReject, ttl: rejectTtl };
+  if (firstReject !== null && cacheable && reusable && rejectTtl > 0) return { kind: 'reject', reason: firstReject, ttl: minTtl };
   return { kind: 'reject', reason: firstReject || firstSkip || 'missing_credentials' };
 }
