@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseConfig } from '../../src/config/load.ts';
+import { toCoreConfig } from '../../src/config/app-config.ts';
+import { request } from '../support/http.ts';
 import { introspectionFixtureConfig } from '../contract/introspection-fixture.ts';
 import { introspectionScenarios, runIntrospectionBehaviour, type IntrospectionEnv } from '../contract/introspection-scenarios.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
@@ -43,6 +46,34 @@ describe('introspection + remote scenarios: njs in nginx', () => {
 
   runScenarioTable('njs', () => ({ issuer: env.issuer, send }), introspectionScenarios(() => env));
   runIntrospectionBehaviour('njs', () => ({ env, send, logs }));
+
+  it('the generated conf holds no secret: header values travel in js_var variables set by njs', () => {
+    const { idp } = env;
+    for (const [name, text] of Object.entries(nginx.files)) {
+      if (name === 'mcp-authz.js') continue;
+      for (const secret of [idp.basicClient.secret, idp.postClient.secret, 'validator-key-0123456789']) assert.equal(text.includes(secret), false, name);
+    }
+    assert.match(nginx.files['http.conf']!, /proxy_set_header x-validator-key \$mcp_authz_post_h2;/);
+  });
+
+  it('an https service gets verified TLS directives nginx accepts, and fails closed when unreachable', async () => {
+    const r = parseConfig(`endpoints:
+  - path: /mcp
+    resource: https://mcp.example.test/mcp
+    upstream: ${upstream.url}
+    strategies:
+      - { type: introspection, endpoint: "https://127.0.0.1:9/introspect", client_id: a, client_secret: b, timeout: 1 }
+`, {});
+    if (!r.ok) assert.fail(JSON.stringify(r.errors));
+    const tls = await startProtectedNginx(toCoreConfig(r.config));
+    try {
+      assert.match(tls.files['http.conf']!, /proxy_ssl_verify on;[^\n]*\n\s*proxy_ssl_trusted_certificate \/etc\/ssl\/certs\/ca-certificates.crt;/);
+      const res = await request(tls.url + '/mcp', { method: 'POST', headers: { authorization: 'Bearer opaque-x' }, body: '{}' });
+      assert.equal(res.status, 503);
+    } finally {
+      await tls.stop();
+    }
+  });
 
   it('the decision log marks a negative-cache hit and nginx logged no njs errors', () => {
     const records = readFileSync(join(nginx.dir, 'mcp-authz.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
