@@ -2,7 +2,7 @@
  * The configuration shape the loader produces: core's {@link CoreConfig} plus what only the
  * Node side needs (nginx generation settings, where to discover a JWKS URL).
  */
-import type { CoreConfig, EndpointConfig, JwtStrategy, Strategy } from '../core/config-types.ts';
+import type { CoreConfig, EndpointConfig, IntrospectionStrategy, JwtStrategy, Strategy } from '../core/config-types.ts';
 import type { AsRateLimits } from './companion-rate-limits.ts';
 
 /** Settings for the generated nginx module; core never reads them. */
@@ -21,7 +21,15 @@ export interface AppJwtStrategy extends JwtStrategy {
   discovery_url: string | null;
 }
 
-export type AppStrategy = Exclude<Strategy, JwtStrategy> | AppJwtStrategy;
+/**
+ * An introspection strategy as loaded: without an `endpoint`, `discovery_url` is set (and
+ * `endpoint` is '') until {@link resolveDiscovery} fills it from `introspection_endpoint`.
+ */
+export interface AppIntrospectionStrategy extends IntrospectionStrategy {
+  discovery_url: string | null;
+}
+
+export type AppStrategy = Exclude<Strategy, JwtStrategy | IntrospectionStrategy> | AppJwtStrategy | AppIntrospectionStrategy;
 
 export interface AppEndpointConfig extends Omit<EndpointConfig, 'strategies'> {
   strategies: AppStrategy[];
@@ -136,7 +144,7 @@ export function toCoreConfig(config: AppConfig): CoreConfig {
     endpoints: config.endpoints.map((endpoint) => ({
       ...endpoint,
       strategies: endpoint.strategies.map((strategy): Strategy => {
-        if (strategy.type !== 'jwt') return strategy;
+        if (strategy.type !== 'jwt' && strategy.type !== 'introspection') return strategy;
         const { discovery_url: _dropped, ...core } = strategy;
         return core;
       }),

@@ -15,6 +15,9 @@ export const SECRET_PATHS: readonly PathPattern[] = [
   ['endpoints', '*', 'strategies', '*', 'keys', '*', 'key'],
   // bearer strategy: the static tokens.
   ['endpoints', '*', 'strategies', '*', 'tokens', '*', 'token'],
+  // introspection strategy: the client secret; remote strategy: static headers (keys to the validator).
+  ['endpoints', '*', 'strategies', '*', 'client_secret'],
+  ['endpoints', '*', 'strategies', '*', 'headers', '*'],
   // Authorization Server: password hashes (crackable offline) and a Redis URL's password.
   ['authorization_server', 'users', '*', 'password_hash'],
   ['authorization_server', 'storage', 'url'],

@@ -1,8 +1,9 @@
 /**
- * Fill jwt strategies' missing `jwks_uri` from OpenID Connect discovery before core runs
- * (core needs a concrete key set URL and does no discovery itself).
+ * Fill jwt strategies' missing `jwks_uri`, and introspection strategies' missing `endpoint`
+ * (`introspection_endpoint`, RFC 8414 §2), from OpenID Connect discovery before core runs
+ * (core needs concrete URLs and does no discovery itself).
  */
-import type { AppConfig, AppJwtStrategy, AppStrategy } from './app-config.ts';
+import type { AppConfig, AppIntrospectionStrategy, AppJwtStrategy, AppStrategy } from './app-config.ts';
 import type { ConfigError } from './config-error.ts';
 import { httpsUrlProblem, stripTrailingSlash } from './url-rules.ts';
 
@@ -42,10 +43,12 @@ export async function resolveDiscovery(config: AppConfig, fetchJson: FetchJson):
           const url = discoveryUrl(strategy);
           const found = await fetches.get(url)!;
           if (!found.ok) {
-            errors.push({ path: `${at}.jwks_uri`, message: `OpenID Connect discovery at ${url} failed: ${found.reason}` });
+            const field = strategy.type === 'introspection' ? 'endpoint' : 'jwks_uri';
+            errors.push({ path: `${at}.${field}`, message: `OpenID Connect discovery at ${url} failed: ${found.reason}` });
             return strategy;
           }
           const { issuer, jwks_uri: jwksUri } = found.doc;
+          if (strategy.type === 'introspection') return introspectionEndpoint(strategy, found.doc, url, at, errors);
           if (issuer !== strategy.issuer) {
             errors.push({
               path: `${at}.issuer`,
@@ -71,12 +74,38 @@ export async function resolveDiscovery(config: AppConfig, fetchJson: FetchJson):
   return errors.length === 0 ? { ok: true, config: { ...config, endpoints } } : { ok: false, errors };
 }
 
-function needsDiscovery(strategy: AppStrategy): strategy is AppJwtStrategy {
-  return strategy.type === 'jwt' && strategy.jwks_uri === '';
+function needsDiscovery(strategy: AppStrategy): strategy is AppJwtStrategy | AppIntrospectionStrategy {
+  return (strategy.type === 'jwt' && strategy.jwks_uri === '') || (strategy.type === 'introspection' && strategy.endpoint === '');
 }
 
-function discoveryUrl(strategy: AppJwtStrategy): string {
-  return strategy.discovery_url ?? `${stripTrailingSlash(strategy.issuer)}/.well-known/openid-configuration`;
+function discoveryUrl(strategy: AppJwtStrategy | AppIntrospectionStrategy): string {
+  return strategy.discovery_url ?? `${stripTrailingSlash(strategy.issuer ?? '')}/.well-known/openid-configuration`;
+}
+
+/** The introspection strategy with its endpoint from the document, under the same issuer rule as jwks_uri. */
+function introspectionEndpoint(
+  strategy: AppIntrospectionStrategy,
+  doc: Record<string, unknown>,
+  url: string,
+  at: string,
+  errors: ConfigError[],
+): AppStrategy {
+  if (doc.issuer !== strategy.issuer) {
+    errors.push({
+      path: `${at}.issuer`,
+      message: `discovery document at ${url} names issuer ${JSON.stringify(doc.issuer)}, expected exactly ${JSON.stringify(strategy.issuer)}`,
+    });
+    return strategy;
+  }
+  const endpoint = doc.introspection_endpoint;
+  if (typeof endpoint !== 'string' || httpsUrlProblem(endpoint) !== undefined || /[\s"'\\$;{}#]/.test(endpoint)) {
+    errors.push({
+      path: `${at}.endpoint`,
+      message: `discovery document at ${url} has no usable introspection_endpoint (need an https:// URL, http:// only for localhost)`,
+    });
+    return strategy;
+  }
+  return { ...strategy, endpoint };
 }
 
 async function fetchDocument(url: string, fetchJson: FetchJson): Promise<Discovered> {

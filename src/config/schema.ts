@@ -9,6 +9,7 @@ import type { AppConfig, AppEndpointConfig, AppJwtStrategy, AppStrategy } from '
 import { parseCidr } from '../core/cidr.ts';
 import { authorizationServer } from './authorization-server-schema.ts';
 import { fillCompanionJwks } from './companion-jwks.ts';
+import { finishIntrospection, introspectionStrategy, remoteStrategy } from './token-service-schema.ts';
 import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { deriveEndpointId, endpointPathProblem, ENDPOINT_ID } from './path-rules.ts';
 import {
@@ -29,7 +30,7 @@ export const ALLOWED_ALGORITHMS = [
 export const MIN_SECRET_LENGTH = 16;
 
 /** Strategy `type` values, in the order used by error messages. */
-export const STRATEGY_TYPES = ['jwt', 'apikey', 'bearer', 'trusted_header', 'none'] as const;
+export const STRATEGY_TYPES = ['jwt', 'apikey', 'bearer', 'trusted_header', 'none', 'introspection', 'remote'] as const;
 
 // Letters, digits and '-': nginx drops headers containing '_' by default and generated config
 // embeds these names, so nothing else is safe.
@@ -150,6 +151,8 @@ const strategy = z.discriminatedUnion('type', [
   bearerStrategy,
   trustedHeaderStrategy,
   noneStrategy,
+  introspectionStrategy,
+  remoteStrategy,
 ]);
 
 const policy = z.strictObject({
@@ -234,7 +237,10 @@ const endpoint = z
     scopes_supported: ep.scopes_supported ?? [...new Set(ep.policy.required_scopes)],
     resource_name: ep.resource_name,
     pass_authorization: ep.pass_authorization,
-    strategies: ep.strategies.map((s): AppStrategy => (s.type === 'jwt' ? finishJwt(s, ep.resource) : s)),
+    strategies: ep.strategies.map((s): AppStrategy => {
+      if (s.type === 'introspection') return finishIntrospection(s, ep.resource);
+      return s.type === 'jwt' ? finishJwt(s, ep.resource) : s;
+    }),
     policy: ep.policy,
     claims: ep.claims,
   }));

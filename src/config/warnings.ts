@@ -29,6 +29,14 @@ export function collectWarnings(config: AppConfig): string[] {
             );
           }
           break;
+        case 'introspection':
+          if (strategy.issuer !== null && !servers.has(stripTrailingSlash(strategy.issuer))) {
+            warnings.push(
+              `${name}: introspection issuer ${strategy.issuer} is not listed in authorization_servers, ` +
+                'so clients will not discover it',
+            );
+          }
+          break;
         default:
           break;
       }

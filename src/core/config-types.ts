@@ -2,6 +2,9 @@
  * The effective configuration core decides with: what src/config produces after validation,
  * defaults and ${ENV} expansion. Plain data so it can be embedded in the njs bundle as JSON.
  */
+import type { IntrospectionStrategy, RemoteStrategy } from './token-service-config.ts';
+
+export type { IntrospectionStrategy, RemoteStrategy };
 
 /** A public JSON Web Key (RFC 7517), only the members verification reads. */
 export interface Jwk {
@@ -85,7 +88,9 @@ export type Strategy =
   | ApiKeyStrategy
   | BearerStrategy
   | TrustedHeaderStrategy
-  | NoneStrategy;
+  | NoneStrategy
+  | IntrospectionStrategy
+  | RemoteStrategy;
 
 export interface ClaimMapping {
   subject: string;

@@ -54,7 +54,11 @@ async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: 
   if (pre) return pre;
   const authorization = req.headers['authorization'];
   const outcome = await runStrategies(endpoint.strategies, { req: req, bearer: bearerToken(authorization), endpoint: endpoint, ports: ports });
-  if (outcome.kind !== 'accept') return denial(req, config, endpoint, outcome.kind === 'reject' ? outcome.reason : 'missing_credentials');
+  if (outcome.kind !== 'accept') {
+    const d = denial(req, config, endpoint, outcome.kind === 'reject' ? outcome.reason : 'missing_credentials');
+    if (outcome.kind === 'reject' && outcome.ttl) d.cacheTtl = outcome.ttl;
+    return d;
+  }
   const policy = checkPolicy(outcome.principal, endpoint.policy);
   if (!policy.ok) {
     const d = denial(req, config, endpoint, policy.reason, policy.detail);

@@ -36,6 +36,12 @@ export const REASONS: Record<string, ReasonInfo> = {
   unknown_token: { status: 401, error: INVALID, description: 'The access token is not recognised' },
   invalid_api_key: { status: 401, error: INVALID, description: 'The API key is not recognised' },
   jwks_unavailable: { status: 503, error: null, description: 'The token signing keys are unavailable; try again later' },
+  // introspection / remote strategies (RFC 7662 §2.2: only `active: true` is accepted).
+  token_inactive: { status: 401, error: INVALID, description: 'The access token is not active' },
+  token_invalid: { status: 401, error: INVALID, description: 'The access token is not valid' },
+  introspection_refused: { status: 401, error: INVALID, description: 'The access token was refused by the introspection endpoint' },
+  introspection_unavailable: { status: 503, error: null, description: 'Token introspection is unavailable; try again later' },
+  remote_unavailable: { status: 503, error: null, description: 'Token validation is unavailable; try again later' },
   insufficient_scope: { status: 403, error: 'insufficient_scope', description: 'The access token lacks a required scope' },
   subject_not_allowed: { status: 403, error: null, description: 'Access denied' },
   email_not_verified: { status: 403, error: null, description: 'Access denied: the email address is not verified' },

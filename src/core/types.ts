@@ -66,6 +66,11 @@ export interface Respond {
   reason: string;
   /** Set on a 403 from policy, for the log line. */
   subject?: string;
+  /**
+   * Seconds this denial may be reused for the same endpoint and Authorization header. Only an
+   * introspection/remote "not active / not valid" answer sets it (negative cache); absent = never.
+   */
+  cacheTtl?: number;
 }
 
 export type Decision = Allow | Respond;
@@ -89,6 +94,18 @@ export interface Ports {
    * rate-limits that and may answer with what it has.
    */
   getJwks(uri: string, refresh: boolean): Promise<Result<JwkSet>>;
+  /**
+   * POST `body` to a configured URL (introspection, remote validation) with these lower-cased
+   * headers; no redirects, `timeout` seconds, size-capped. A transport failure is `ok: false`;
+   * any HTTP status is `ok: true`. Optional: runtimes without it fail those strategies closed.
+   */
+  post?(url: string, headers: Record<string, string>, body: string, timeout: number): Promise<Result<HttpReply>>;
+}
+
+/** What {@link Ports.post} got back. */
+export interface HttpReply {
+  status: number;
+  body: string;
 }
 
 export type { CoreConfig, EndpointConfig, Jwk, JwkSet };

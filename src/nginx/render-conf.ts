@@ -17,6 +17,7 @@ import { EXPOSE_HEADERS } from '../core/cors.ts';
 import { headersToRemove } from '../core/identity-headers.ts';
 import { splitUrl } from '../core/url.ts';
 import { jwksLocation, jwksUris } from '../njs/jwks-locations.ts';
+import { postBlocks } from './post-conf.ts';
 import { IDENTITY_SLOTS, slotHeader } from '../njs/identity-slots.ts';
 
 export interface NginxOptions {
@@ -172,6 +173,7 @@ server {
         js_content mcp_authz.respond;
     }
 ${jwksBlocks(config, o)}
+${postBlocks(config)}
 }
 `;
 }

@@ -4,10 +4,11 @@
  * refetches (see the generated http.conf), so this file holds no state of its own.
  */
 import { algParams } from '../core/algorithms.ts';
-import type { CoreConfig, Jwk, JwkSet, Ports, Result } from '../core/types.ts';
+import type { CoreConfig, HttpReply, Jwk, JwkSet, Ports, Result } from '../core/types.ts';
 import { jwksMaxAge } from './bundled-config.ts';
 import { jwkToSpki } from './jwk-to-spki.ts';
 import { jwksLocation, jwksUris } from './jwks-locations.ts';
+import { postHeaderVar, postLocation, postTargets } from './post-locations.ts';
 
 /** njs 0.7.9 WebCrypto has no Ed25519. */
 function supportsAlg(alg: string): boolean {
@@ -35,6 +36,28 @@ function tooOld(date: string | undefined): boolean {
   return isFinite(fetched) && Date.now() / 1000 - fetched / 1000 > jwksMaxAge;
 }
 
+/**
+ * POST through the target's internal location (timeouts live there). Headers go in js_var
+ * variables the location reads; each is reset so nothing of an earlier call lingers.
+ */
+function poster(r: NginxHTTPRequest, config: CoreConfig): (url: string, headers: Record<string, string>, body: string) => Promise<Result<HttpReply>> {
+  const targets = postTargets(config);
+  return async function (url, headers, body) {
+    let index = -1;
+    for (let i = 0; i < targets.length; i++) if (targets[i].url === url) index = i;
+    if (index < 0) return { ok: false, reason: 'unreachable', detail: 'no location for ' + url };
+    const names = targets[index].headers;
+    for (let k = 0; k < names.length; k++) r.variables[postHeaderVar(k)] = headers[names[k]] || '';
+    try {
+      const reply = await r.subrequest(postLocation(index), { method: 'POST', body: body });
+      // nginx answers 502/504 itself when the service is down or slow: core sees a 5xx and fails closed.
+      return { ok: true, value: { status: reply.status, body: reply.responseText || '' } };
+    } catch (e) {
+      return { ok: false, reason: 'unreachable', detail: 'subrequest failed' };
+    }
+  };
+}
+
 /** Ports bound to one request (subrequests hang off it). */
 export function njsPorts(r: NginxHTTPRequest, config: CoreConfig): Ports {
   const uris = jwksUris(config);
@@ -42,6 +65,7 @@ export function njsPorts(r: NginxHTTPRequest, config: CoreConfig): Ports {
     now: function () { return Date.now() / 1000; },
     supportsAlg: supportsAlg,
     verify: verify,
+    post: poster(r, config),
     getJwks: async function (uri: string, refresh: boolean): Promise<Result<JwkSet>> {
       const index = uris.indexOf(uri);
       if (index < 0) return { ok: false, reason: 'jwks_unavailable', detail: 'no location for ' + uri };

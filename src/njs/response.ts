@@ -31,7 +31,11 @@ export function sendCheckResult(r: NginxHTTPRequest, d: Decision, names: Identit
   }
   r.headersOut['X-MCP-Authz-Decision'] = 'deny';
   if (d.subject) r.headersOut[slotHeader('subject')] = d.subject;
-  r.headersOut['X-Accel-Expires'] = '0';
+  // Only core's negative-cache denials are kept; Vary gives each Origin its own copy, since the
+  // replayed denial carries CORS headers built for the Origin it was decided for.
+  const ttl = d.cacheTtl || 0;
+  r.headersOut['X-Accel-Expires'] = String(ttl);
+  if (ttl > 0) r.headersOut['Vary'] = 'Origin';
   r.headersOut[RESPONSE_HEADER] = encodeBase64url(utf8(JSON.stringify({ status: d.status, headers: d.headers, body: d.body })));
   r.return(d.status === 401 ? 401 : 403);
 }

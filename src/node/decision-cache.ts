@@ -3,12 +3,15 @@
  * decisions keyed on endpoint + {@link decisionCacheKey}, kept for the decision's `cacheTtl` (never
  * past the token's expiry; 0 = not cached), consulted only after core's `precheck` (preflight,
  * query token, header alias, size) passed. Bounded in size, oldest evicted first.
+ * A denial is kept only when core gave it a `cacheTtl` (an inactive introspected token, an invalid
+ * remote answer); a hit rebuilds it for this request, so its CORS headers follow this Origin.
  */
 import { createHash } from 'node:crypto';
 import { decide, endpointFor, precheck, type DecideOptions } from '../core/decide.ts';
 import { decisionCacheKey } from '../core/decision-cache-key.ts';
 import { isMetadataPath } from '../core/metadata-route.ts';
-import type { Allow, CoreConfig, CoreRequest, Decision, Ports } from '../core/types.ts';
+import { denial } from '../core/responses.ts';
+import type { CoreConfig, CoreRequest, Decision, Ports } from '../core/types.ts';
 
 export interface CachedDecider {
   /** Decide, answering from the cache when an equal request was allowed recently. */
@@ -19,7 +22,7 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 
 /** Wrap core's decide with the cache; `maxEntries` bounds memory. */
 export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries = 10_000): CachedDecider {
-  const entries = new Map<string, { decision: Allow; until: number }>();
+  const entries = new Map<string, { decision: Decision; until: number }>();
   return {
     async decide(req, options) {
       const authorization = req.headers['authorization'];
@@ -28,12 +31,16 @@ export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries
       const pre = endpoint ? precheck(req, config, endpoint) : null;
       const key = endpoint && authorization && !pre ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256) : null;
       const hit = key ? entries.get(key) : undefined;
-      if (key && hit && hit.until > ports.now()) return { decision: hit.decision, cached: true };
+      if (key && hit && hit.until > ports.now()) {
+        const d = hit.decision;
+        return { decision: d.action === 'allow' ? d : denial(req, config, endpoint, d.reason), cached: true };
+      }
       if (key && hit) entries.delete(key);
       const decision = pre ?? (await decide(req, config, ports, options));
-      if (key && decision.action === 'allow' && decision.cacheTtl > 0) {
+      const ttl = decision.cacheTtl ?? 0;
+      if (key && ttl > 0) {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-        entries.set(key, { decision, until: ports.now() + decision.cacheTtl });
+        entries.set(key, { decision, until: ports.now() + ttl });
       }
       return { decision, cached: false };
     },

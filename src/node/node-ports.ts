@@ -3,6 +3,7 @@
  * the global fetch (redirects refused, small bodies, short timeout).
  */
 import type { Ports } from '../core/types.ts';
+import { httpPost } from './http-post.ts';
 import { createJwksCache } from './jwks-cache.ts';
 import { nodeSupportsAlg, webcryptoVerify } from './webcrypto-verify.ts';
 
@@ -23,6 +24,7 @@ export interface NodePortsOptions {
   jwksTtl?: number;
   jwksRefreshInterval?: number;
   jwksMaxStale?: number;
+  post?: Ports['post'];
 }
 
 /** Ports for the Node adapters (forward-auth, ext_authz) and for running core in tests. */
@@ -39,5 +41,6 @@ export function nodePorts(o: NodePortsOptions = {}): Ports {
       now,
       fetchJson: o.fetchJson || fetchJson,
     }),
+    post: o.post || httpPost,
   };
 }

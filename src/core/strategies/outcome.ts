@@ -1,7 +1,8 @@
 /**
  * What one inbound strategy says about a request. `skip`: its credential is absent (the next
  * strategy gets a turn); `reject`: its credential is present and wrong; `accept`: a principal,
- * reusable for `ttl` seconds when it came from the Authorization header alone.
+ * reusable for `ttl` seconds when it came from the Authorization header alone. A reject's `ttl`
+ * (introspection/remote: "not active") makes the denial reusable the same way (negative cache).
  */
 import type { EndpointConfig } from '../config-types.ts';
 import type { BearerToken } from '../bearer-token.ts';
@@ -10,7 +11,7 @@ import type { CoreRequest, Ports, Principal } from '../types.ts';
 export type Outcome =
   | { kind: 'accept'; principal: Principal; ttl: number }
   | { kind: 'skip'; reason?: string }
-  | { kind: 'reject'; reason: string };
+  | { kind: 'reject'; reason: string; ttl?: number };
 
 export interface StrategyInput {
   req: CoreRequest;
