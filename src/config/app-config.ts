@@ -3,6 +3,7 @@
  * Node side needs (nginx generation settings, where to discover a JWKS URL).
  */
 import type { CoreConfig, EndpointConfig, JwtStrategy, Strategy } from '../core/config-types.ts';
+import type { RateLimitSettings } from './rate-limit-settings.ts';
 
 /** Settings for the generated nginx module; core never reads them. */
 export interface NginxSettings {
@@ -118,6 +119,8 @@ export interface AppConfig extends Omit<CoreConfig, 'endpoints'> {
   serve: ServeSettings;
   /** The companion Authorization Server, or null when not configured. */
   authorization_server: AuthorizationServerSettings | null;
+  /** Where `serve` counts per-subject rate limits; absent means in process. */
+  rate_limits?: RateLimitSettings;
 }
 
 type Assert<T extends true> = T;

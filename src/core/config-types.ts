@@ -3,6 +3,8 @@
  * defaults and ${ENV} expansion. Plain data so it can be embedded in the njs bundle as JSON.
  */
 
+import type { RateLimit } from './rate-limit-config.ts';
+
 /** A public JSON Web Key (RFC 7517), only the members verification reads. */
 export interface Jwk {
   kty: string;
@@ -134,6 +136,8 @@ export interface EndpointConfig {
   claims: ClaimMapping;
   /** Let the client's Authorization header reach the upstream (off by default: no passthrough). */
   pass_authorization: boolean;
+  /** Per-subject request rate limit; null or absent = unlimited. */
+  rate_limit?: RateLimit | null;
 }
 
 export interface CoreConfig {
@@ -143,3 +147,5 @@ export interface CoreConfig {
   /** Tokens longer than this are refused before any parsing. */
   max_token_length: number;
 }
+
+export type { RateLimit };
