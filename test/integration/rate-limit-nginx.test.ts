@@ -71,6 +71,24 @@ describe('nginx: per-subject rate limits', () => {
     assert.equal(last.endpoint, 'slow-mcp');
   });
 
+  it('runs the check once per request: a first request is a decision-cache MISS, not a HIT from a second check', async () => {
+    // A second auth_request in the named location would find the entry the first just cached and
+    // log HIT; the repeat shows HIT is what a second check looks like.
+    const first = SLOW.path + '/auth-once-1';
+    const again = SLOW.path + '/auth-once-2';
+    assert.equal((await post(first, TOKENS.erin)).status, 200);
+    await sleep(200);
+    assert.equal((await post(again, TOKENS.erin)).status, 200);
+    const lines = await waitFor(() => {
+      const l = logLines();
+      const a = l.find((x) => x.path === first);
+      const b = l.find((x) => x.path === again);
+      return a && b ? [a, b] : undefined;
+    }, 3000);
+    assert.deepEqual(lines!.map((l) => l.cache), ['MISS', 'HIT']);
+    assert.deepEqual(lines!.map((l) => l.decision), ['allow', 'allow']);
+  });
+
   it('token-less, invalid-token and spoofed-identity requests are not counted against a subject', async () => {
     for (let i = 0; i < 20; i++) {
       assert.equal((await post(SLOW.path, null)).status, 401);
