@@ -6,12 +6,18 @@
  * keeps limiting on its own (requests are never failed because of Redis).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { createClient } from 'redis';
 import { createExtAuthzClient, type DecodedCheckResponse, type ExtAuthzClient } from '../../src/envoy/client.ts';
 import type { CheckRequestMessage } from '../../src/envoy/request.ts';
 import { startService, type RunningService } from '../../src/service/serve.ts';
 import { FAST, rateLimitApp, SLOW, TOKENS } from '../contract/rate-limit-fixture.ts';
+import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
+import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
+import { freePort } from '../support/free-port.ts';
 import { request, type HttpResponse } from '../support/http.ts';
+import { startNginx, type RunningNginx } from '../support/nginx.ts';
 import { sleep } from '../support/process.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 
@@ -176,6 +182,22 @@ describe('serve: per-subject rate limits shared through Redis', () => {
     assert.doesNotMatch(await metrics(a), /mcp_authz_rate_limit_store_errors_total \d/);
   });
 
+  it('keeps one expiring key per endpoint + subject under the prefix, the subject hashed', async () => {
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      const keys = (await client.keys('test:rl:*')).sort();
+      assert.equal(keys.length, 2, keys.join(' '));
+      for (const key of keys) {
+        assert.match(key, /^test:rl:slow-mcp:[A-Za-z0-9_-]{43}$/);
+        const ttl = await client.pTTL(key);
+        assert.ok(ttl > 0 && ttl <= 180_000, 'expires once the TAT is past: ' + ttl);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
   it('with Redis down, requests are still decided and each instance limits on its own', async () => {
     await redis.stop();
     // carol has never been seen: each instance's fallback gives her a full burst of its own.
@@ -185,5 +207,82 @@ describe('serve: per-subject rate limits shared through Redis', () => {
     // Authorization is unaffected: no token is still 401, never an allow.
     assert.equal((await forwardAuth(a, SLOW.path, null)).status, 401);
     assert.match(await metrics(a), /^mcp_authz_rate_limit_store_errors_total 4$/m);
+  });
+});
+
+describe('serve: per-subject rate limits behind nginx auth_request (nginx/auth-request-example.conf)', () => {
+  let upstream: EchoUpstream;
+  let a: Instance;
+  let nginx: RunningNginx;
+  before(async () => {
+    upstream = await startEchoUpstream();
+    a = await startInstance();
+    const port = await freePort();
+    // The recipe verbatim, its three addresses replaced (as test/integration/forward-auth-nginx.test.ts does).
+    let text = readFileSync(new URL('../../nginx/auth-request-example.conf', import.meta.url), 'utf8');
+    for (const [from, to] of [
+      ['server 127.0.0.1:9100;', `server 127.0.0.1:${a.service.ports.forwardAuth};`],
+      ['server 127.0.0.1:3000;', `server 127.0.0.1:${upstream.port};`],
+      ['listen 127.0.0.1:8080;', `listen 127.0.0.1:${port};`],
+    ]) {
+      assert.equal(text.split(from).length, 2, 'the recipe has exactly one ' + from);
+      text = text.replace(from, to);
+    }
+    nginx = await startNginx({ httpConf: text, readyPort: port });
+  });
+  after(async () => {
+    await nginx?.stop();
+    await stopInstance(a);
+    await upstream?.stop();
+  });
+
+  it('auth_request turns the 429 into a 500; the recipe replays it to the client with Retry-After and JSON', async () => {
+    const post = () => request(nginx.url + SLOW.path, { method: 'POST', headers: { authorization: 'Bearer ' + TOKENS.alice }, body: '{"jsonrpc":"2.0"}' });
+    for (let i = 0; i < SLOW.burst; i++) assert.equal((await post()).status, 200, 'request ' + (i + 1));
+    assert.equal(upstream.requests.length, SLOW.burst);
+    assert.equal(upstream.requests[0].body, '{"jsonrpc":"2.0"}');
+    const res = await post();
+    assert.equal(res.status, 429, res.body);
+    assert.equal(res.headers['retry-after'], SLOW.retryAfter);
+    assert.equal(JSON.parse(res.body).error, 'rate_limited');
+    assert.equal(upstream.requests.length, SLOW.burst, 'the refused request reached the upstream');
+  });
+});
+
+describe('serve: per-subject rate limits behind Caddy forward_auth (the Traefik contract)', () => {
+  let upstream: EchoUpstream;
+  let a: Instance;
+  let caddy: RunningCaddy;
+  before(async () => {
+    upstream = await startEchoUpstream();
+    a = await startInstance();
+    const port = await freePort();
+    caddy = await startCaddy(port, () => `
+http://127.0.0.1:${port} {
+	bind 127.0.0.1
+	forward_auth 127.0.0.1:${a.service.ports.forwardAuth} {
+		uri /auth
+		copy_headers X-MCP-Subject Authorization
+	}
+	reverse_proxy 127.0.0.1:${upstream.port}
+}
+`);
+  });
+  after(async () => {
+    await caddy?.stop();
+    await stopInstance(a);
+    await upstream?.stop();
+  });
+
+  it('the 429 reaches the client as the service answered it: status, Retry-After, JSON', async () => {
+    const post = () => request(caddy.url + SLOW.path, { method: 'POST', headers: { authorization: 'Bearer ' + TOKENS.bob }, body: '{}' });
+    for (let i = 0; i < SLOW.burst; i++) assert.equal((await post()).status, 200, 'request ' + (i + 1));
+    assert.equal(upstream.requests.length, SLOW.burst);
+    const res = await post();
+    assert.equal(res.status, 429, res.body);
+    assert.equal(res.headers['retry-after'], SLOW.retryAfter);
+    assert.equal(res.headers['content-type'], 'application/json');
+    assert.equal(JSON.parse(res.body).error, 'rate_limited');
+    assert.equal(upstream.requests.length, SLOW.burst, 'the refused request reached the upstream');
   });
 });
