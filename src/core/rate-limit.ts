@@ -4,17 +4,11 @@
  * Counting itself lives where the state is: nginx's limit_req, or src/node/rate-limiter.ts.
  */
 import type { CoreConfig, EndpointConfig } from './config-types.ts';
-import type { RateLimit } from './rate-limit-config.ts';
 import { denial } from './responses.ts';
 import type { CoreRequest, Respond } from './types.ts';
 
 /** The reason tag of a rate-limited request (logs, metrics). */
 export const RATE_LIMITED = 'rate_limited';
-
-/** Seconds until one more request fits once the budget is spent: one emission interval, at least 1. */
-export function retryAfterSeconds(limit: RateLimit): number {
-  return Math.max(1, Math.ceil(limit.period / limit.requests));
-}
 
 /** Retry-After for a wait in milliseconds: whole seconds, rounded up, at least 1. */
 export function retryAfterFromMs(waitMs: number): number {

@@ -11,7 +11,7 @@
  * @mcp_authz_rate_limited_<id>.
  */
 import type { CoreConfig, EndpointConfig } from '../core/config-types.ts';
-import { RATE_LIMITED, retryAfterSeconds } from '../core/rate-limit.ts';
+import { RATE_LIMITED } from '../core/rate-limit.ts';
 import { REASONS } from '../core/reasons.ts';
 import type { RateLimit } from '../core/rate-limit-config.ts';
 
@@ -51,6 +51,16 @@ export function inheritedLimitGuard(config: CoreConfig, indent: string): string 
 ${indent}# request), which would silence the per-subject limit; this one never counts.
 ${indent}limit_req zone=${NONE_ZONE};
 `;
+}
+
+/**
+ * Retry-After for nginx: one request interval at the rate nginx really applies. limit_req keeps
+ * the rate as whole requests per 1000 s (`rate * 1000 / 60` for r/m, truncated), so 1r/m admits one
+ * request every 62.5 s, not 60.
+ */
+export function nginxRetryAfter(l: RateLimit): number {
+  const perThousandSeconds = Math.floor((l.requests * 1000) / l.period);
+  return Math.max(1, Math.ceil(1000 / perThousandSeconds));
 }
 
 /** `limit_req_zone` lines for http.conf, one per limited endpoint ('' when none). */
@@ -133,13 +143,13 @@ location ${limitedName(e)} {
 ${upstreamRewrite(e, safe)}    include ${dir}/endpoint-${e.id}-upstream.conf;
     ${accessLog}
 }
-# Endpoint "${e.id}" over its rate limit: 429, Retry-After (one request interval, rounded up to
-# seconds; nginx's limit_req sets none) and the same JSON error as the other adapters.
+# Endpoint "${e.id}" over its rate limit: 429, Retry-After (one request interval at nginx's rate,
+# rounded up to seconds; limit_req sets none) and the same JSON error as the other adapters.
 location ${tooMany} {
     set $mcp_authz_decision deny;    # the decision log shows the refusal and its reason
     set $mcp_authz_reason ${RATE_LIMITED};
     default_type application/json;
-    add_header Retry-After ${retryAfterSeconds(l)} always;
+    add_header Retry-After ${nginxRetryAfter(l)} always;
     add_header Cache-Control no-store always;
     add_header Access-Control-Allow-Origin $mcp_authz_cors_origin always;
     add_header Access-Control-Expose-Headers $mcp_authz_cors_expose always;

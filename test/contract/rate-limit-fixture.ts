@@ -18,8 +18,11 @@ export const TOKENS = {
   erin: 'tok_erin_0123456789abcdefg',
 };
 
-/** /slow/mcp: 1 per minute, 3 at once → Retry-After 60. */
-export const SLOW = { path: '/slow/mcp', burst: 3, retryAfter: '60' };
+/**
+ * /slow/mcp: 1 per minute, 3 at once → Retry-After 60 in serve; 63 in nginx, whose limit_req keeps
+ * 1r/m as 16 requests per 1000 s (one per 62.5 s).
+ */
+export const SLOW = { path: '/slow/mcp', burst: 3, retryAfter: '60', nginxRetryAfter: '63' };
 /** /fast/mcp: 5 per second, 2 at once → one more every 200 ms, Retry-After 1. */
 export const FAST = { path: '/fast/mcp', burst: 2, retryAfter: '1', intervalMs: 200 };
 

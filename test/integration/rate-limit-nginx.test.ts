@@ -45,7 +45,7 @@ describe('nginx: per-subject rate limits', () => {
     upstream.clear();
     const refused = await post(SLOW.path, TOKENS.alice, { origin: 'https://inspector.example' });
     assert.equal(refused.status, 429, refused.body);
-    assert.equal(refused.headers['retry-after'], SLOW.retryAfter);
+    assert.equal(refused.headers['retry-after'], SLOW.nginxRetryAfter);
     assert.match(String(refused.headers['content-type']), /^application\/json/);
     assert.equal(refused.headers['cache-control'], 'no-store');
     assert.equal(refused.headers['access-control-allow-origin'], '*');

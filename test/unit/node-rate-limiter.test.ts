@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rateLimitedResponse, retryAfterFromMs, retryAfterSeconds } from '../../src/core/rate-limit.ts';
+import { rateLimitedResponse, retryAfterFromMs } from '../../src/core/rate-limit.ts';
+import { nginxRetryAfter } from '../../src/nginx/rate-limit-conf.ts';
 import type { CoreConfig, CoreRequest } from '../../src/core/types.ts';
 import { createMemoryRateLimiter } from '../../src/node/rate-limiter.ts';
 
@@ -84,8 +85,12 @@ describe('the 429 answer', () => {
     assert.equal(retryAfterFromMs(1000), 1);
     assert.equal(retryAfterFromMs(1001), 2);
     assert.equal(retryAfterFromMs(0), 1);
-    assert.equal(retryAfterSeconds({ requests: 10, period: 1, burst: 1 }), 1);
-    assert.equal(retryAfterSeconds({ requests: 7, period: 60, burst: 1 }), 9);
-    assert.equal(retryAfterSeconds({ requests: 1, period: 60, burst: 1 }), 60);
+  });
+
+  it('nginx: one interval at the rate limit_req really applies (per-minute rates truncated per 1000 s)', () => {
+    assert.equal(nginxRetryAfter({ requests: 10, period: 1, burst: 1 }), 1);
+    assert.equal(nginxRetryAfter({ requests: 7, period: 60, burst: 1 }), 9); // 116 per 1000 s
+    assert.equal(nginxRetryAfter({ requests: 1, period: 60, burst: 1 }), 63); // 16 per 1000 s
+    assert.equal(nginxRetryAfter({ requests: 60, period: 60, burst: 1 }), 1);
   });
 });
