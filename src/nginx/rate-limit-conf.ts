@@ -70,7 +70,7 @@ export function limitReqZones(config: CoreConfig): string {
 map $host $${NONE_ZONE} {
     default  "";
 }
-limit_req_zone $${NONE_ZONE} zone=${NONE_ZONE}:64k rate=1r/s;`];
+limit_req_zone $${NONE_ZONE} zone=${NONE_ZONE}:64k rate=1r/s;    # rate unused: nothing is ever counted`];
   config.endpoints.forEach(function (e) {
     const l = e.rate_limit;
     if (!l) return;
@@ -138,9 +138,10 @@ location ${limitedName(e)} {
     # at once instead of queueing requests (a held POST would stall the client's stream).
     limit_req zone=${zone(e)}${l.burst > 1 ? ' burst=' + (l.burst - 1) : ''} nodelay;
     limit_req_status 429;    # RFC 6585 Too Many Requests instead of nginx's default 503
-    limit_req_log_level warn;
-    error_page 429 ${tooMany};
-${upstreamRewrite(e, safe)}    include ${dir}/endpoint-${e.id}-upstream.conf;
+    limit_req_log_level warn;    # refusals in error.log at warn (the decision log has them too)
+    error_page 429 ${tooMany};    # our 429 body and Retry-After instead of nginx's HTML page
+${upstreamRewrite(e, safe)}    # The same proxying as an unlimited endpoint: identity, stripping, streaming, CORS.
+    include ${dir}/endpoint-${e.id}-upstream.conf;
     ${accessLog}
 }
 # Endpoint "${e.id}" over its rate limit: 429, Retry-After (one request interval at nginx's rate,
@@ -148,9 +149,10 @@ ${upstreamRewrite(e, safe)}    include ${dir}/endpoint-${e.id}-upstream.conf;
 location ${tooMany} {
     set $mcp_authz_decision deny;    # the decision log shows the refusal and its reason
     set $mcp_authz_reason ${RATE_LIMITED};
-    default_type application/json;
-    add_header Retry-After ${nginxRetryAfter(l)} always;
+    default_type application/json;    # Content-Type of the body below
+    add_header Retry-After ${nginxRetryAfter(l)} always;    # RFC 9110 §10.2.3, delay-seconds
     add_header Cache-Control no-store always;
+    # Browser clients read the error only with CORS headers (always: also on non-2xx).
     add_header Access-Control-Allow-Origin $mcp_authz_cors_origin always;
     add_header Access-Control-Expose-Headers $mcp_authz_cors_expose always;
     ${accessLog}

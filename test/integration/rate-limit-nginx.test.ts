@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseConfig } from '../../src/config/load.ts';
+import { toCoreConfig } from '../../src/config/app-config.ts';
 import { FAST, rateLimitConfig, SLOW, TOKENS } from '../contract/rate-limit-fixture.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { openSse, request, type HttpResponse } from '../support/http.ts';
@@ -144,6 +146,11 @@ describe('nginx: per-subject rate limits', () => {
     }
   });
 
+  it('answers a CORS preflight on a limited endpoint without a token, and never counts it', async () => {
+    const preflight = () => request(nginx.url + SLOW.path, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    for (let i = 0; i < SLOW.burst + 2; i++) assert.equal((await preflight()).status, 204);
+  });
+
   it('the named locations cannot be requested from outside', async () => {
     for (const path of ['/@mcp_authz_limited_slow_mcp', '/@mcp_authz_rate_limited_slow_mcp', '@mcp_authz_limited_slow_mcp']) {
       upstream.clear();
@@ -155,5 +162,37 @@ describe('nginx: per-subject rate limits', () => {
     // nginx's static-file 404 for these names is logged as an error; anything else is a problem.
     const problems = nginx.errorLog().split('\n').filter((l) => /\[(error|crit|alert|emerg)\]/.test(l) && !/open\(\) ".*\/html\/@mcp_authz_/.test(l));
     assert.deepEqual(problems, []);
+  });
+});
+
+describe('nginx: a rate-limited root endpoint with an upstream path', () => {
+  let upstream: EchoUpstream;
+  let nginx: ProtectedNginx;
+  before(async () => {
+    upstream = await startEchoUpstream();
+    const r = parseConfig(`endpoints:
+  - path: /
+    resource: https://mcp.example.test/
+    upstream: ${upstream.url}/base/
+    rate_limit: { requests_per_second: 100 }
+    strategies:
+      - type: bearer
+        tokens: [{ token: ${TOKENS.alice}, subject: alice }]
+`, {}, 'root');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    nginx = await startProtectedNginx(toCoreConfig(r.config));
+  });
+  after(async () => {
+    await nginx?.stop();
+    await upstream?.stop();
+  });
+
+  it('maps / onto the upstream path as proxy_pass would (/x → /base/x), query kept', async () => {
+    for (const [path, expected] of [['/', '/base/'], ['/x/y?q=1', '/base/x/y?q=1']]) {
+      upstream.clear();
+      const res = await request(nginx.url + path, { method: 'POST', headers: { authorization: 'Bearer ' + TOKENS.alice }, body: '{}' });
+      assert.equal(res.status, 200, res.body);
+      assert.equal(upstream.requests[0].url, expected);
+    }
   });
 });
