@@ -37,7 +37,7 @@ function anyLimited(config: CoreConfig): boolean {
 }
 
 /** The zone whose key is always empty: its limit_req never counts, it only blocks inheritance. */
-const NONE_ZONE = 'mcp_authz_rl_none';
+const NONE_ZONE = 'mcp_authz_norl';    // not mcp_authz_rl_<id>: no endpoint id can collide with it
 
 /**
  * nginx applies limit_req once per request, in the first location (or auth subrequest) that

@@ -34,7 +34,7 @@ describe('nginx conf for rate limits', () => {
     const endpoint = files['endpoint-slow-mcp.conf'];
     assert.match(endpoint, /^auth_request \/_mcp_authz\/check\/slow-mcp;$/m);
     assert.match(endpoint, /^try_files \/mcp-authz-rate-limited @mcp_authz_limited_slow_mcp;$/m);
-    assert.match(endpoint, /^limit_req zone=mcp_authz_rl_none;$/m);
+    assert.match(endpoint, /^limit_req zone=mcp_authz_norl;$/m);
     assert.doesNotMatch(endpoint, /proxy_pass/);
     const limited = location(files['server.conf'], '@mcp_authz_limited_slow_mcp');
     assert.match(limited, /limit_req zone=mcp_authz_rl_slow_mcp burst=2 nodelay;/);
@@ -45,7 +45,7 @@ describe('nginx conf for rate limits', () => {
     assert.match(tooMany, /add_header Retry-After 63 always;/);
     assert.match(tooMany, /return 429 '\{"error":"rate_limited",/);
     // The check location may not count an inherited limit_req first.
-    assert.match(location(files['server.conf'], '^~ /_mcp_authz/check/'), /limit_req zone=mcp_authz_rl_none;/);
+    assert.match(location(files['server.conf'], '^~ /_mcp_authz/check/'), /limit_req zone=mcp_authz_norl;/);
     // An unlimited endpoint keeps an inherited limit_req and proxies in place.
     assert.doesNotMatch(files['endpoint-plain-mcp.conf'], /limit_req|try_files/);
     assert.match(files['endpoint-plain-mcp.conf'], /^proxy_pass http:\/\/mcp_authz_up_plain_mcp\/base;$/m);
