@@ -5,6 +5,7 @@ import { toCoreConfig } from '../../src/config/app-config.ts';
 import { formatErrors } from '../../src/config/format-errors.ts';
 import { parseConfig, type LoadResult } from '../../src/config/load.ts';
 import { maskSecrets } from '../../src/config/mask.ts';
+import { collectWarnings } from '../../src/config/warnings.ts';
 
 function ok(result: LoadResult): AppConfig {
   if (!result.ok) assert.fail(`expected a valid config, got:\n${formatErrors(result.errors).join('\n')}`);
@@ -52,6 +53,12 @@ describe('config: endpoints[].rate_limit', () => {
     assert.deepEqual(errorLines(withLimit('{ requests_per_second: 1, requests_per_minute: 60 }')), [
       'endpoints[0].rate_limit.requests_per_minute: set requests_per_second or requests_per_minute, not both',
     ]);
+  });
+
+  it('warns when a none strategy puts every anonymous caller in one budget', () => {
+    const warnings = collectWarnings(ok(withLimit('{ requests_per_second: 5 }')));
+    assert.ok(warnings.includes('endpoint "mcp": rate_limit is per subject, and every unauthenticated caller is "anonymous" (strategy "none"), so they all share one budget'), warnings.join('\n'));
+    assert.ok(!collectWarnings(ok(withLimit(undefined))).some((w) => w.includes('rate_limit')));
   });
 
   it('reports every bad number at its path, and unknown keys', () => {
