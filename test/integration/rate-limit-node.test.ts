@@ -157,7 +157,7 @@ describe('serve: per-subject rate limits shared through Redis', () => {
   let b: Instance;
   before(async () => {
     redis = await startRedis();
-    const shared = `rate_limits: { redis_url: "${redis.url}", key_prefix: "test:rl:" }\n`;
+    const shared = `rate_limits: { redis_url: "${redis.url}", key_prefix: "test:rl:", redis_timeout_ms: 100 }\n`;
     a = await startInstance(shared);
     b = await startInstance(shared);
   });
@@ -198,6 +198,26 @@ describe('serve: per-subject rate limits shared through Redis', () => {
     }
   });
 
+  it('a hung Redis costs at most redis_timeout_ms: the request is counted in process, and sharing resumes after', async () => {
+    process.kill(redis.pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const res = await forwardAuth(a, SLOW.path, TOKENS.erin);
+      const took = Date.now() - started;
+      assert.equal(res.status, 200);
+      assert.ok(took >= 90 && took < 1000, `answered after ${took} ms (timeout 100 ms)`);
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    assert.match(await metrics(a), /^mcp_authz_rate_limit_store_errors_total 1$/m);
+    await sleep(100);
+    assert.equal((await forwardAuth(a, SLOW.path, TOKENS.dave)).status, 200);
+    assert.equal((await forwardAuth(b, SLOW.path, TOKENS.dave)).status, 200);
+    assert.equal((await forwardAuth(a, SLOW.path, TOKENS.dave)).status, 200);
+    assert.equal((await forwardAuth(b, SLOW.path, TOKENS.dave)).status, 429);
+    assert.match(await metrics(a), /^mcp_authz_rate_limit_store_errors_total 1$/m);
+  });
+
   it('with Redis down, requests are still decided and each instance limits on its own', async () => {
     await redis.stop();
     // carol has never been seen: each instance's fallback gives her a full burst of its own.
@@ -206,7 +226,8 @@ describe('serve: per-subject rate limits shared through Redis', () => {
     assert.equal((await forwardAuth(b, SLOW.path, TOKENS.carol)).status, 200);
     // Authorization is unaffected: no token is still 401, never an allow.
     assert.equal((await forwardAuth(a, SLOW.path, null)).status, 401);
-    assert.match(await metrics(a), /^mcp_authz_rate_limit_store_errors_total 4$/m);
+    // 1 from the hung-Redis test, 4 here (the token-less request never reaches the limiter).
+    assert.match(await metrics(a), /^mcp_authz_rate_limit_store_errors_total 5$/m);
   });
 });
 
