@@ -4,6 +4,7 @@
  */
 import type { CoreConfig, EndpointConfig, IntrospectionStrategy, JwtStrategy, Strategy } from '../core/config-types.ts';
 import type { AsRateLimits } from './companion-rate-limits.ts';
+import type { RateLimitSettings } from './rate-limit-settings.ts';
 
 /** Settings for the generated nginx module; core never reads them. */
 export interface NginxSettings {
@@ -129,6 +130,8 @@ export interface AppConfig extends Omit<CoreConfig, 'endpoints'> {
   serve: ServeSettings;
   /** The companion Authorization Server, or null when not configured. */
   authorization_server: AuthorizationServerSettings | null;
+  /** Where `serve` counts per-subject rate limits; absent means in process. */
+  rate_limits?: RateLimitSettings;
 }
 
 type Assert<T extends true> = T;

@@ -21,6 +21,8 @@ export const SECRET_PATHS: readonly PathPattern[] = [
   // Authorization Server: password hashes (crackable offline) and a Redis URL's password.
   ['authorization_server', 'users', '*', 'password_hash'],
   ['authorization_server', 'storage', 'url'],
+  // Rate-limit counters in Redis: the URL may carry a password.
+  ['rate_limits', 'redis_url'],
 ];
 
 /** What masked secrets are replaced with: the whole value, so nothing of it leaks. */

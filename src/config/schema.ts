@@ -10,6 +10,7 @@ import { parseCidr } from '../core/cidr.ts';
 import { authorizationServer } from './authorization-server-schema.ts';
 import { fillCompanionJwks } from './companion-jwks.ts';
 import { finishIntrospection, introspectionStrategy, remoteStrategy } from './token-service-schema.ts';
+import { endpointRateLimit, rateLimitsSettings } from './rate-limit-schema.ts';
 import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { deriveEndpointId, endpointPathProblem, ENDPOINT_ID } from './path-rules.ts';
 import {
@@ -212,6 +213,7 @@ const endpoint = z
     strategies: z.array(strategy).min(1, 'must list at least one strategy'),
     policy: policy.prefault({}),
     claims: claims.prefault({}),
+    rate_limit: endpointRateLimit.nullable().default(null),
   })
   // Runs even when other fields failed (`when`), so this error arrives with the rest.
   .superRefine(
@@ -243,6 +245,7 @@ const endpoint = z
     }),
     policy: ep.policy,
     claims: ep.claims,
+    rate_limit: ep.rate_limit,
   }));
 
 const identityHeaders = z
@@ -353,6 +356,7 @@ export const configSchema = z
     serve: serve.prefault({}),
     endpoints: z.array(endpoint).min(1, 'must list at least one endpoint'),
     authorization_server: authorizationServer.nullable().default(null),
+    rate_limits: rateLimitsSettings.prefault({}),
   })
   .superRefine(checkUniqueEndpoints, { when: () => true })
   .transform(fillCompanionJwks) satisfies z.ZodType<AppConfig>;

@@ -2,6 +2,7 @@
 import type { AppConfig, AuthorizationServerSettings } from './app-config.ts';
 import { endpointUsesIssuer } from '../companion/resource-servers.ts';
 import { stripTrailingSlash } from './url-rules.ts';
+import { rateLimitWarnings } from './rate-limit-warnings.ts';
 
 /** Human-readable warnings for `config`, one per finding, in endpoint order. */
 export function collectWarnings(config: AppConfig): string[] {
@@ -49,6 +50,7 @@ export function collectWarnings(config: AppConfig): string[] {
     }
   }
   if (config.authorization_server !== null) warnings.push(...authorizationServerWarnings(config, config.authorization_server));
+  warnings.push(...rateLimitWarnings(config));
   return warnings;
 }
 

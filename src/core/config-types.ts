@@ -6,6 +6,8 @@ import type { IntrospectionStrategy, RemoteStrategy } from './token-service-conf
 
 export type { IntrospectionStrategy, RemoteStrategy };
 
+import type { RateLimit } from './rate-limit-config.ts';
+
 /** A public JSON Web Key (RFC 7517), only the members verification reads. */
 export interface Jwk {
   kty: string;
@@ -139,6 +141,8 @@ export interface EndpointConfig {
   claims: ClaimMapping;
   /** Let the client's Authorization header reach the upstream (off by default: no passthrough). */
   pass_authorization: boolean;
+  /** Per-subject request rate limit; null or absent = unlimited. */
+  rate_limit?: RateLimit | null;
 }
 
 export interface CoreConfig {
@@ -148,3 +152,5 @@ export interface CoreConfig {
   /** Tokens longer than this are refused before any parsing. */
   max_token_length: number;
 }
+
+export type { RateLimit };

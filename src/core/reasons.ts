@@ -47,6 +47,8 @@ export const REASONS: Record<string, ReasonInfo> = {
   email_not_verified: { status: 403, error: null, description: 'Access denied: the email address is not verified' },
   no_endpoint: { status: 404, error: null, description: 'Not found' },
   method_not_allowed: { status: 405, error: null, description: 'Method not allowed' },
+  // RFC 6585 §4; rate-limit.ts adds Retry-After. Not an RFC 6750 code: no challenge on a 429.
+  rate_limited: { status: 429, error: 'rate_limited', description: 'Too many requests for this subject; retry after the number of seconds in Retry-After' },
 };
 
 /** Look up a reason, falling back to invalid_token for tags the table does not know. */

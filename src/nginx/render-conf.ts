@@ -19,6 +19,7 @@ import { splitUrl } from '../core/url.ts';
 import { jwksLocation, jwksUris } from '../njs/jwks-locations.ts';
 import { postBlocks } from './post-conf.ts';
 import { IDENTITY_SLOTS, slotHeader } from '../njs/identity-slots.ts';
+import { inheritedLimitGuard, limitedLocations, limitReqZones, rateLimitHandoff } from './rate-limit-conf.ts';
 
 export interface NginxOptions {
   /** Absolute directory the files are written to (js_path and include paths point here). */
@@ -158,7 +159,7 @@ upstream mcp_authz_check {
     keepalive 16;
 }
 ${config.endpoints.map(upstreamBlock).join('\n')}
-
+${limitReqZones(config)}
 # The check server: njs decides here. Only nginx itself reaches it, through the unix socket.
 server {
     listen unix:${o.checkSocket};
@@ -238,7 +239,7 @@ location ^~ /_mcp_authz/check/ {
     proxy_no_cache $mcp_authz_no_token;
     proxy_cache_lock off;
 ${FORWARD_TO_CHECK}
-}
+${inheritedLimitGuard(config, '    ')}}
 
 # Resource metadata and CORS preflights: answered by njs in the check server, never cached.
 location @mcp_authz_respond {
@@ -248,7 +249,7 @@ location @mcp_authz_respond {
 ${FORWARD_TO_CHECK}
 }
 
-# Replays a denial from the check server: status, WWW-Authenticate, JSON body.
+${limitedLocations(config, o.dir, accessLog(o), confValue)}# Replays a denial from the check server: status, WWW-Authenticate, JSON body.
 location @mcp_authz_deny {
     js_content mcp_authz_edge.deny;
     ${accessLog(o)}
@@ -257,19 +258,9 @@ location @mcp_authz_deny {
 }
 
 function endpointConf(config: CoreConfig, e: EndpointConfig, o: NginxOptions): string {
-  const names = config.identity_headers;
-  const removed = headersToRemove(e, names).filter(function (h) {
-    return [names.subject, names.email, names.groups, names.scopes].map(function (n) { return n.toLowerCase(); }).indexOf(h) < 0;
-  });
-  const identity = IDENTITY_SLOTS.map(function (slot) {
-    return `proxy_set_header ${names[slot]} ${varName(slot)};`;
-  });
   const captured = IDENTITY_SLOTS.map(function (slot) {
     return `auth_request_set ${varName(slot)} $upstream_http_${slotHeader(slot).toLowerCase().replace(/-/g, '_')};`;
   });
-  const u = splitUrl(e.upstream);
-  const authority = u ? u.origin.replace(/^https?:\/\//i, '') : '';
-  const scheme = /^https/i.test(e.upstream) ? 'https' : 'http';
   return `# Endpoint "${e.id}" (${e.path}): included by server.conf for ${e.path} and ${e.path === '/' ? '/' : e.path + '/'}…
 set $mcp_authz_endpoint ${e.id};
 # The check subrequest needs the client's normalised path and query.
@@ -291,8 +282,28 @@ auth_request_set $mcp_authz_cache $upstream_cache_status;    # HIT: decided with
 ${captured.join('\n')}
 error_page 401 403 = @mcp_authz_deny;
 ${accessLog(o)}
+${e.rate_limit ? inheritedLimitGuard(config, '') : ''}${e.rate_limit ? rateLimitHandoff(e) : '\n' + endpointUpstreamConf(config, e)}`;
+}
 
-proxy_pass ${scheme}://${upstreamName(e)}${u && u.path ? confValue(u.path, 'upstream path') : ''};
+/**
+ * How an allowed request reaches the upstream: proxying, identity headers, credential stripping,
+ * streaming, CORS. Part of endpoint-<id>.conf, or, for a rate-limited endpoint, its own file
+ * endpoint-<id>-upstream.conf included by the named location that applies the limit.
+ */
+export function endpointUpstreamConf(config: CoreConfig, e: EndpointConfig): string {
+  const names = config.identity_headers;
+  const removed = headersToRemove(e, names).filter(function (h) {
+    return [names.subject, names.email, names.groups, names.scopes].map(function (n) { return n.toLowerCase(); }).indexOf(h) < 0;
+  });
+  const identity = IDENTITY_SLOTS.map(function (slot) {
+    return `proxy_set_header ${names[slot]} ${varName(slot)};`;
+  });
+  const u = splitUrl(e.upstream);
+  const authority = u ? u.origin.replace(/^https?:\/\//i, '') : '';
+  const scheme = /^https/i.test(e.upstream) ? 'https' : 'http';
+  // A named location cannot give proxy_pass a URI; rate-limit-conf.ts rewrites to the upstream path instead.
+  const path = u && u.path && !e.rate_limit ? confValue(u.path, 'upstream path') : '';
+  return `proxy_pass ${scheme}://${upstreamName(e)}${path};
 proxy_set_header Host ${q(authority, 'upstream')};
 proxy_http_version 1.1;
 proxy_set_header Connection "";
@@ -334,6 +345,7 @@ export function renderConf(config: CoreConfig, o: NginxOptions): Record<string, 
   };
   config.endpoints.forEach(function (e) {
     files['endpoint-' + e.id + '.conf'] = endpointConf(config, e, o);
+    if (e.rate_limit) files['endpoint-' + e.id + '-upstream.conf'] = endpointUpstreamConf(config, e);
   });
   return files;
 }

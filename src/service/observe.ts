@@ -3,6 +3,7 @@
  * (core's decision record plus the adapter and whether the cache answered). Never a token.
  */
 import { decisionRecord } from '../core/decision-log.ts';
+import { RATE_LIMITED } from '../core/rate-limit.ts';
 import type { CoreRequest, Decision } from '../core/types.ts';
 import { createMetrics, type Metrics } from '../node/metrics.ts';
 import { COMPANION_COUNTERS } from './companion-metrics.ts';
@@ -16,6 +17,8 @@ export function serviceMetrics(): Metrics {
       ...COMPANION_COUNTERS,
       mcp_authz_decisions_total: 'Authorization decisions by adapter, endpoint, decision and reason.',
       mcp_authz_check_errors_total: 'Checks that failed inside the service (answered as errors, never allowed).',
+      mcp_authz_rate_limited_total: 'Requests refused with 429 because their subject exceeded the endpoint rate limit, by adapter and endpoint.',
+      mcp_authz_rate_limit_store_errors_total: 'Requests the shared rate-limit store (Redis) could not count; they were counted in process instead.',
     },
     histograms: {
       mcp_authz_decision_seconds: 'Time to decide, by adapter and whether the decision cache answered.',
@@ -35,6 +38,7 @@ export function createObserver(metrics: Metrics, writeLine: (line: string) => vo
       const record = decisionRecord(req, d);
       metrics.inc('mcp_authz_decisions_total', { adapter, endpoint: record.endpoint ?? '', decision: record.decision, reason: record.reason });
       metrics.observe('mcp_authz_decision_seconds', seconds, { adapter, cached: String(cached) });
+      if (d.reason === RATE_LIMITED) metrics.inc('mcp_authz_rate_limited_total', { adapter, endpoint: record.endpoint ?? '' });
       writeLine(JSON.stringify(Object.assign({ time: new Date().toISOString(), adapter, cache: cached ? 'HIT' : 'MISS' }, record)));
     },
     failed(adapter, err) {

@@ -11,6 +11,8 @@ import { toCoreConfig, type AppConfig } from '../config/app-config.ts';
 import { startExtAuthzServer } from '../envoy/server.ts';
 import { createForwardAuthHandler } from '../forward-auth/server.ts';
 import { createCachedDecider } from '../node/decision-cache.ts';
+import { createRateLimiter } from '../node/create-rate-limiter.ts';
+import { withRateLimits } from '../node/rate-limited-decider.ts';
 import { closeServer, listenOn } from '../node/http-server.ts';
 import { nodePorts } from '../node/node-ports.ts';
 import type { Ports } from '../core/types.ts';
@@ -38,15 +40,18 @@ export async function startService(app: AppConfig, o: { ports?: Ports; writeLine
   const config = toCoreConfig(app);
   const metrics = serviceMetrics();
   const writeLine = o.writeLine ?? ((line: string) => process.stdout.write(line + '\n'));
+  // Per-subject limits count every allow, cached or not; no limited endpoint, no store.
+  const limited = config.endpoints.some((e) => e.rate_limit);
+  const limiter = createRateLimiter(limited ? app.rate_limits : undefined, { onStoreError: () => metrics.inc('mcp_authz_rate_limit_store_errors_total') });
   const deps = {
     config,
-    decider: createCachedDecider(config, o.ports ?? nodePorts()),
+    decider: withRateLimits(createCachedDecider(config, o.ports ?? nodePorts()), config, limiter),
     observer: createObserver(metrics, writeLine),
   };
   let ready = false;
   const admin = createServer(createAdminHandler(metrics, { ready: () => ready }));
   const forwardAuth = createServer(createForwardAuthHandler(deps, { trustedProxies: app.serve.forward_auth.trusted_proxies }));
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<() => Promise<void>> = [() => limiter.close()];
   try {
     const adminPort = await listenHttp(admin, app.serve.admin.listen);
     stops.push(() => closeServer(admin));

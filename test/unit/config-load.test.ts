@@ -65,6 +65,7 @@ describe('parseConfig: defaults and derivations', () => {
         companion: { listen: '127.0.0.1:9080' },
       },
       authorization_server: null,
+      rate_limits: { redis_url: null, key_prefix: 'mcp-authz:rl:', redis_timeout_ms: 100 },
       endpoints: [
         {
           id: 'github-mcp',
@@ -99,6 +100,7 @@ describe('parseConfig: defaults and derivations', () => {
             require_email_verified: false,
           },
           claims: { subject: 'sub', email: 'email', email_verified: 'email_verified', groups: 'groups', scopes: ['scope', 'scp'] },
+          rate_limit: null,
         },
       ],
     };
@@ -319,7 +321,7 @@ endpoints:
     assert.deepEqual(lines, [
       'identity_headers.subjct: unknown key (did you mean "subject"?)',
       'endpoints[0].strategies[0].jwks_url: unknown key (did you mean "jwks_uri"?)',
-      'endpoints[0].frobnicate: unknown key (allowed: id, path, resource, upstream, authorization_servers, scopes_supported, resource_name, pass_authorization, strategies, policy, claims)',
+      'endpoints[0].frobnicate: unknown key (allowed: id, path, resource, upstream, authorization_servers, scopes_supported, resource_name, pass_authorization, strategies, policy, claims, rate_limit)',
     ]);
   });
 
