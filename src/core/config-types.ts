@@ -4,6 +4,10 @@
  */
 
 /** A public JSON Web Key (RFC 7517), only the members verification reads. */
+import type { ToolRule } from './tool-rules.ts';
+
+export type { ToolRule };
+
 export interface Jwk {
   kty: string;
   kid?: string;
@@ -134,6 +138,12 @@ export interface EndpointConfig {
   claims: ClaimMapping;
   /** Let the client's Authorization header reach the upstream (off by default: no passthrough). */
   pass_authorization: boolean;
+  /** Per-tool rules for JSON-RPC `tools/call` (tool-policy.ts); absent or empty = none. */
+  tools?: ToolRule[];
+  /** Largest request body read for tool rules, in bytes; bigger bodies get 413. */
+  max_body_bytes?: number;
+  /** Lower-cased client headers allowed upstream besides the ones MCP needs; absent = all. */
+  pass_headers?: string[] | null;
 }
 
 export interface CoreConfig {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { decide, endpointFor, precheck, type DecideOptions } from '../core/decide.ts';
 import { decisionCacheKey } from '../core/decision-cache-key.ts';
 import { isMetadataPath } from '../core/metadata-route.ts';
+import { applyRequestRules } from '../core/request-rules.ts';
 import type { Allow, CoreConfig, CoreRequest, Decision, Ports } from '../core/types.ts';
 
 export interface CachedDecider {
@@ -28,7 +29,8 @@ export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries
       const pre = endpoint ? precheck(req, config, endpoint) : null;
       const key = endpoint && authorization && !pre ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256) : null;
       const hit = key ? entries.get(key) : undefined;
-      if (key && hit && hit.until > ports.now()) return { decision: hit.decision, cached: true };
+      // The token decision is cached; tool rules and the header allow-list depend on this request.
+      if (endpoint && key && hit && hit.until > ports.now()) return { decision: applyRequestRules(hit.decision, req, config, endpoint, options), cached: true };
       if (key && hit) entries.delete(key);
       const decision = pre ?? (await decide(req, config, ports, options));
       if (key && decision.action === 'allow' && decision.cacheTtl > 0) {
