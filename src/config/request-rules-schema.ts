@@ -4,6 +4,7 @@
  * allow-list). Merged into the endpoint schema in schema.ts.
  */
 import { z } from 'zod';
+import type { EndpointConfig } from '../core/config-types.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
 import { checkedString, int, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 
@@ -37,3 +38,14 @@ export const requestRuleFields = {
   max_body_bytes: int(1024, 16 * 1024 * 1024).default(DEFAULT_MAX_BODY_BYTES),
   pass_headers: z.array(passHeader).nullable().default(null),
 };
+
+/** The parsed fields as the effective endpoint carries them: only those in use. */
+export function requestRuleOutput(ep: { tools: EndpointConfig['tools']; max_body_bytes: number; pass_headers: string[] | null }): Pick<EndpointConfig, 'tools' | 'max_body_bytes' | 'pass_headers'> {
+  const out: Pick<EndpointConfig, 'tools' | 'max_body_bytes' | 'pass_headers'> = {};
+  if (ep.tools && ep.tools.length) {
+    out.tools = ep.tools;
+    out.max_body_bytes = ep.max_body_bytes;
+  }
+  if (ep.pass_headers) out.pass_headers = ep.pass_headers;
+  return out;
+}

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AppConfig, AppEndpointConfig, AppJwtStrategy, AppStrategy } from './app-config.ts';
 import { parseCidr } from '../core/cidr.ts';
 import { authorizationServer } from './authorization-server-schema.ts';
-import { requestRuleFields } from './request-rules-schema.ts';
+import { requestRuleFields, requestRuleOutput } from './request-rules-schema.ts';
 import { fillCompanionJwks } from './companion-jwks.ts';
 import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { deriveEndpointId, endpointPathProblem, ENDPOINT_ID } from './path-rules.ts';
@@ -239,9 +239,8 @@ const endpoint = z
     strategies: ep.strategies.map((s): AppStrategy => (s.type === 'jwt' ? finishJwt(s, ep.resource) : s)),
     policy: ep.policy,
     claims: ep.claims,
-    tools: ep.tools,
-    max_body_bytes: ep.max_body_bytes,
-    pass_headers: ep.pass_headers,
+    // Present only when used, so configurations without them are unchanged.
+    ...requestRuleOutput(ep),
   }));
 
 const identityHeaders = z
