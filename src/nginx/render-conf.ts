@@ -18,6 +18,7 @@ import { headersToRemove } from '../core/identity-headers.ts';
 import { splitUrl } from '../core/url.ts';
 import { jwksLocation, jwksUris } from '../njs/jwks-locations.ts';
 import { IDENTITY_SLOTS, slotHeader } from '../njs/identity-slots.ts';
+import { allowListDirectives, hasToolRules, namedProxyPass, requestRuleLocations, toolGateDirectives } from './render-request-rules.ts';
 
 export interface NginxOptions {
   /** Absolute directory the files are written to (js_path and include paths point here). */
@@ -251,10 +252,14 @@ location @mcp_authz_deny {
     js_content mcp_authz_edge.deny;
     ${accessLog(o)}
 }
-`;
+${requestRuleLocations(config, o.dir)}`;
 }
 
-function endpointConf(config: CoreConfig, e: EndpointConfig, o: NginxOptions): string {
+/**
+ * An endpoint's location directives; with per-tool rules they end in the tool gate, and
+ * `part: 'upstream'` gives the proxying half for its named location (render-request-rules.ts).
+ */
+function endpointConf(config: CoreConfig, e: EndpointConfig, o: NginxOptions, part?: 'upstream'): string {
   const names = config.identity_headers;
   const removed = headersToRemove(e, names).filter(function (h) {
     return [names.subject, names.email, names.groups, names.scopes].map(function (n) { return n.toLowerCase(); }).indexOf(h) < 0;
@@ -268,7 +273,10 @@ function endpointConf(config: CoreConfig, e: EndpointConfig, o: NginxOptions): s
   const u = splitUrl(e.upstream);
   const authority = u ? u.origin.replace(/^https?:\/\//i, '') : '';
   const scheme = /^https/i.test(e.upstream) ? 'https' : 'http';
-  return `# Endpoint "${e.id}" (${e.path}): included by server.conf for ${e.path} and ${e.path === '/' ? '/' : e.path + '/'}…
+  const gated = hasToolRules(e);
+  const target = `${scheme}://${upstreamName(e)}`;
+  const upstreamPath = u && u.path ? confValue(u.path, 'upstream path') : '';
+  const access = `# Endpoint "${e.id}" (${e.path}): included by server.conf for ${e.path} and ${e.path === '/' ? '/' : e.path + '/'}…
 set $mcp_authz_endpoint ${e.id};
 # The check subrequest needs the client's normalised path and query.
 set $mcp_authz_path $uri;
@@ -290,7 +298,8 @@ ${captured.join('\n')}
 error_page 401 403 = @mcp_authz_deny;
 ${accessLog(o)}
 
-proxy_pass ${scheme}://${upstreamName(e)}${u && u.path ? confValue(u.path, 'upstream path') : ''};
+`;
+  const proxying = `${gated ? namedProxyPass(e, target, upstreamPath) : `proxy_pass ${target}${upstreamPath};`}
 proxy_set_header Host ${q(authority, 'upstream')};
 proxy_http_version 1.1;
 proxy_set_header Connection "";
@@ -303,7 +312,7 @@ proxy_set_header X-Forwarded-Host $host;
 ${identity.join('\n')}
 # Credentials and proxy-asserted identity never reach the upstream.
 ${removed.map(function (h) { return `proxy_set_header ${h} "";`; }).join('\n')}
-
+${allowListDirectives(config, e)}
 # Streamable HTTP / SSE: pass events as the upstream writes them, keep long streams open.
 proxy_buffering off;
 proxy_cache off;
@@ -316,6 +325,10 @@ proxy_hide_header Access-Control-Expose-Headers;
 add_header Access-Control-Allow-Origin $mcp_authz_cors_origin always;
 add_header Access-Control-Expose-Headers $mcp_authz_cors_expose always;
 `;
+  if (part === 'upstream') return `# Endpoint "${e.id}": its upstream, reached from the tool gate (internal redirect).
+${accessLog(o)}
+` + proxying;
+  return access + (gated ? toolGateDirectives(config, e) : proxying);
 }
 
 const MAIN_CONF = `# mcp-authz: include at the top level of nginx.conf (outside http) where the njs module is not
@@ -332,6 +345,7 @@ export function renderConf(config: CoreConfig, o: NginxOptions): Record<string, 
   };
   config.endpoints.forEach(function (e) {
     files['endpoint-' + e.id + '.conf'] = endpointConf(config, e, o);
+    if (hasToolRules(e)) files['endpoint-' + e.id + '-upstream.conf'] = endpointConf(config, e, o, 'upstream');
   });
   return files;
 }

@@ -1,0 +1,105 @@
+/**
+ * The nginx side of the per-request rules (src/core/request-rules.ts), for render-conf.ts:
+ *  - per-tool rules: the endpoint location reads the body into memory (client_body_buffer_size =
+ *    client_max_body_size = max_body_bytes, so it is never in a temp file), auth_request runs as
+ *    usual, then the edge module's `toolGate` (js_content) judges the body and internal-redirects to
+ *    `@mcp_authz_up_<id>`, a named location that proxies the same body, unbuffered for SSE. The
+ *    rules go into `$mcp_authz_tool_gate` as base64url JSON (no secrets: strategies are dropped).
+ *    Checked in njs in the public server rather than in the check server: no extra hop, and the
+ *    decision cache keeps answering auth_request (a tool decision is per body, never cached);
+ *  - the header allow-list: `proxy_pass_request_headers off` and one proxy_set_header per allowed
+ *    header.
+ */
+import type { CoreConfig, EndpointConfig } from '../core/types.ts';
+import { encodeBase64url } from '../core/base64url.ts';
+import { headersToRemove } from '../core/identity-headers.ts';
+import { passedHeaderNames } from '../core/header-allow-list.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
+import type { ToolGateConfig } from '../core/tool-gate-config.ts';
+
+/** Whether the endpoint has per-tool rules (and so the tool gate). */
+export function hasToolRules(e: EndpointConfig): boolean {
+  return !!(e.tools && e.tools.length);
+}
+
+/** The named location proxying an endpoint's requests after the tool gate. */
+export function upstreamLocation(e: EndpointConfig): string {
+  return '@mcp_authz_up_' + e.id.replace(/-/g, '_');
+}
+
+/** What the tool gate needs: the endpoint without strategies, CORS left to add_header. */
+function gateConfig(config: CoreConfig, e: EndpointConfig): ToolGateConfig {
+  const endpoint: EndpointConfig = Object.assign({}, e, { strategies: [] });
+  return {
+    config: { endpoints: [endpoint], identity_headers: config.identity_headers, cors: { allowed_origins: [], max_age: 0 }, max_token_length: config.max_token_length },
+    upstream: upstreamLocation(e),
+  };
+}
+
+/** Directives ending an endpoint location with tool rules (instead of its proxy_pass block). */
+export function toolGateDirectives(config: CoreConfig, e: EndpointConfig): string {
+  const limit = e.max_body_bytes || DEFAULT_MAX_BODY_BYTES;
+  const gate = encodeBase64url(new TextEncoder().encode(JSON.stringify(gateConfig(config, e))));
+  return `# Per-tool rules: the body is read into memory (one buffer as large as the limit, so never a
+# temp file), then njs judges its JSON-RPC tools/call after auth_request allowed the request, and
+# continues to ${upstreamLocation(e)} (same body, streamed response) or answers 403/400/413 itself.
+client_max_body_size ${limit};
+client_body_buffer_size ${limit};
+error_page 413 = @mcp_authz_too_large;
+set $mcp_authz_tool_gate ${gate};
+js_content mcp_authz_edge.toolGate;
+`;
+}
+
+/**
+ * proxy_pass inside a named location, which may not carry a URI: the upstream's path prefix, if
+ * any, replaces the endpoint path by a rewrite instead.
+ */
+export function namedProxyPass(e: EndpointConfig, target: string, upstreamPath: string): string {
+  if (!upstreamPath) return `proxy_pass ${target};`;
+  const prefix = e.path === '/' ? '' : e.path;
+  return `rewrite ^${prefix}(.*)$ ${upstreamPath.replace(/\/$/, '')}$1 break;\nproxy_pass ${target};`;
+}
+
+/** `x-api-key` → `X-Api-Key`, for readable directives. */
+function display(name: string): string {
+  return name.split('-').map(function (p) { return p.charAt(0).toUpperCase() + p.slice(1); }).join('-');
+}
+
+/** Headers nginx sets itself on every proxied request (render-conf.ts, and framing). */
+const SET_BY_NGINX = ['host', 'content-length', 'transfer-encoding', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'];
+
+/** The allow-list directives, or '' when the endpoint passes every client header. */
+export function allowListDirectives(config: CoreConfig, e: EndpointConfig): string {
+  const passed = passedHeaderNames(e);
+  if (!passed) return '';
+  const removed = headersToRemove(e, config.identity_headers);
+  const lines = passed.filter(function (h) { return SET_BY_NGINX.indexOf(h) < 0 && removed.indexOf(h) < 0; }).map(function (h) {
+    return `proxy_set_header ${display(h)} $http_${h.replace(/-/g, '_')};`;
+  });
+  return `# Header allow-list (pass_headers): no other client header reaches the upstream.
+proxy_pass_request_headers off;
+${lines.join('\n')}
+`;
+}
+
+/** server.conf locations: each tool-gated endpoint's upstream location and the 413 answer. */
+export function requestRuleLocations(config: CoreConfig, dir: string): string {
+  const gated = config.endpoints.filter(hasToolRules);
+  if (!gated.length) return '';
+  const named = gated.map(function (e) {
+    return `location ${upstreamLocation(e)} { include ${dir}/endpoint-${e.id}-upstream.conf; }`;
+  });
+  return `
+# Endpoints with per-tool rules: where the tool gate sends allowed requests.
+${named.join('\n')}
+# A body over max_body_bytes: the same JSON error every adapter gives.
+location @mcp_authz_too_large {
+    default_type application/json;
+    add_header Cache-Control no-store always;
+    add_header Access-Control-Allow-Origin $mcp_authz_cors_origin always;
+    add_header Access-Control-Expose-Headers $mcp_authz_cors_expose always;
+    return 413 '{"error":"invalid_request","error_description":"The request body is too large"}';
+}
+`;
+}

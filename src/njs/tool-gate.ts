@@ -1,0 +1,81 @@
+/**
+ * The nginx tool gate: js_content of an endpoint location that has per-tool rules. It runs after
+ * auth_request allowed the request (the principal's scopes and groups arrive in the variables
+ * auth_request_set filled, also from a cached decision), judges the body nginx has read into
+ * memory with core's tool policy, and either answers the refusal itself or internal-redirects to
+ * the endpoint's named upstream location, which proxies the same body and streams the response.
+ *
+ * The rules travel in `$mcp_authz_tool_gate` (base64url JSON set by the generated endpoint conf:
+ * the endpoint with its tool rules, no secrets), so this stays in the tiny edge module and needs
+ * no configuration bundle and no extra hop to the check server.
+ */
+import { decodeBase64urlText } from '../core/base64url.ts';
+import { denial } from '../core/responses.ts';
+import type { ToolGateConfig } from '../core/tool-gate-config.ts';
+import { toolRefusal } from '../core/tool-policy.ts';
+import type { CoreRequest } from '../core/types.ts';
+import { sendRespond } from './response.ts';
+
+
+function lowerHeaders(r: NginxHTTPRequest): Record<string, string> {
+  const h: Record<string, string> = {};
+  const raw = r.rawHeadersIn;
+  for (let i = 0; i < raw.length; i++) {
+    const name = raw[i][0].toLowerCase();
+    h[name] = h[name] === undefined ? raw[i][1] : h[name] + ', ' + raw[i][1];
+  }
+  return h;
+}
+
+function list(value: string | undefined, separator: string): string[] {
+  return value ? value.split(separator).filter(function (v) { return v !== ''; }) : [];
+}
+
+function gateConfig(r: NginxHTTPRequest): ToolGateConfig | null {
+  const text = decodeBase64urlText(r.variables.mcp_authz_tool_gate || '');
+  if (!text.ok) return null;
+  try {
+    return JSON.parse(text.value) as ToolGateConfig;
+  } catch (e) {
+    return null;
+  }
+}
+
+/** Record the refusal in the decision log line (the variables auth_request_set filled). */
+function logDenial(r: NginxHTTPRequest, reason: string): void {
+  try {
+    r.variables.mcp_authz_decision = 'deny';
+    r.variables.mcp_authz_reason = reason;
+  } catch (e) {
+    // Not writable on this nginx: the line then says what auth_request decided.
+  }
+}
+
+/** js_content: judge the body, then answer or continue to the upstream. */
+export function toolGate(r: NginxHTTPRequest): void {
+  const gate = gateConfig(r);
+  if (!gate || !gate.config.endpoints.length) {
+    r.return(500, '{"error":"server_error","error_description":"authorization check failed"}');
+    return;
+  }
+  const config = gate.config;
+  const endpoint = config.endpoints[0];
+  const headers = lowerHeaders(r);
+  const principal = { scopes: list(r.variables.mcp_authz_scopes, ' '), groups: list(r.variables.mcp_authz_groups, ',') };
+  const refusal = toolRefusal(principal, { method: r.method, headers: headers, body: r.requestText }, endpoint);
+  if (!refusal) {
+    r.internalRedirect(gate.upstream);
+    return;
+  }
+  const req: CoreRequest = {
+    method: r.method,
+    path: r.uri,
+    query: r.variables.args || '',
+    host: headers['host'] || '',
+    scheme: r.variables.scheme || 'http',
+    headers: headers,
+    clientIp: r.remoteAddress,
+  };
+  logDenial(r, refusal.reason);
+  sendRespond(r, denial(req, config, endpoint, refusal.reason, refusal.scope));
+}
