@@ -16,7 +16,8 @@ const CHECK_PREFIX = '/check/';
 
 async function check(r: NginxHTTPRequest): Promise<void> {
   const endpointId = r.uri.indexOf(CHECK_PREFIX) === 0 ? r.uri.slice(CHECK_PREFIX.length) : '';
-  const d = await decide(forwardedRequest(r), config, njsPorts(r, config), { endpointId: endpointId });
+  // auth_request never carries the body: per-tool rules run afterwards in the tool gate (tool-gate.ts).
+  const d = await decide(forwardedRequest(r), config, njsPorts(r, config), { endpointId: endpointId, toolRulesElsewhere: true });
   sendCheckResult(r, d, config.identity_headers);
 }
 
