@@ -1,0 +1,112 @@
+/**
+ * The generated nginx conf for per-tool rules (tool gate + named upstream location) and the header
+ * allow-list (src/nginx/render-request-rules.ts wired into render-conf.ts). Real nginx runs these
+ * in test/integration/nginx-tool-rules*.test.ts; here: the exact directives and what must not leak.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { toCoreConfig } from '../../src/config/app-config.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import { decodeBase64urlText } from '../../src/core/base64url.ts';
+import type { ToolGateConfig } from '../../src/core/tool-gate-config.ts';
+import { NGINX_TIMING, renderConf } from '../../src/nginx/render-conf.ts';
+
+const KEY = 'ak_live_0123456789abcdef';
+
+function files(upstream = 'http://127.0.0.1:3000'): Record<string, string> {
+  const r = parseConfig(`
+endpoints:
+  - path: /tools/mcp
+    resource: https://mcp.example.test/tools/mcp
+    upstream: ${upstream}
+    strategies:
+      - { type: apikey, keys: [{ key: "${KEY}", subject: bot }] }
+    tools: [{ match: "delete_*", scopes: [admin] }]
+    max_body_bytes: 65536
+  - path: /headers/mcp
+    resource: https://mcp.example.test/headers/mcp
+    upstream: http://127.0.0.1:3001
+    strategies: [{ type: none }]
+    pass_headers: [X-Trace-Id]
+  - path: /auth/mcp
+    resource: https://mcp.example.test/auth/mcp
+    upstream: http://127.0.0.1:3002
+    pass_authorization: true
+    strategies: [{ type: none }]
+    pass_headers: []
+`, {}, 'conf test');
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return renderConf(toCoreConfig(r.config), Object.assign({}, NGINX_TIMING, { dir: '/etc/nginx/mcp-authz', checkSocket: '/run/c.sock', cachePath: '/var/cache/m', logPath: '/var/log/m.log' }));
+}
+
+describe('nginx conf: per-tool rules', () => {
+  const f = files();
+  const location = f['endpoint-tools-mcp.conf'];
+  const upstream = f['endpoint-tools-mcp-upstream.conf'];
+
+  it('the endpoint location keeps auth_request, reads the body into one buffer and ends in the tool gate', () => {
+    assert.match(location, /^auth_request \/_mcp_authz\/check\/tools-mcp;$/m);
+    assert.match(location, /^client_max_body_size 65536;$/m);
+    assert.match(location, /^client_body_buffer_size 65536;$/m);
+    assert.match(location, /^error_page 413 = @mcp_authz_too_large;$/m);
+    assert.match(location, /^js_content mcp_authz_edge\.toolGate;$/m);
+    assert.doesNotMatch(location, /proxy_pass/);
+  });
+
+  it('the gate variable carries the rules but no strategy and no secret', () => {
+    assert.ok(!Object.values(f).some((text) => text.includes(KEY)), 'the API key is in no conf file');
+    const m = /^set \$mcp_authz_tool_gate ([A-Za-z0-9_-]+);$/m.exec(location);
+    assert.ok(m);
+    const decoded = decodeBase64urlText(m[1]);
+    assert.ok(decoded.ok);
+    const gate = JSON.parse(decoded.value) as ToolGateConfig;
+    assert.equal(gate.upstream, '@mcp_authz_up_tools_mcp');
+    assert.deepEqual(gate.config.endpoints[0].tools, [{ match: 'delete_*', scopes: ['admin'], groups: [] }]);
+    assert.deepEqual(gate.config.endpoints[0].strategies, []);
+    assert.deepEqual(gate.config.cors.allowed_origins, [], 'CORS comes from add_header, never twice');
+  });
+
+  it('the named upstream location proxies without a URI, unbuffered, with identity and CORS, and logs', () => {
+    assert.match(f['server.conf'], /^location @mcp_authz_up_tools_mcp \{ include \/etc\/nginx\/mcp-authz\/endpoint-tools-mcp-upstream\.conf; \}$/m);
+    assert.match(f['server.conf'], /^location @mcp_authz_too_large \{$/m);
+    assert.match(upstream, /^proxy_pass http:\/\/mcp_authz_up_tools_mcp;$/m);
+    assert.match(upstream, /^proxy_buffering off;$/m);
+    assert.match(upstream, /^proxy_set_header X-MCP-Subject \$mcp_authz_subject;$/m);
+    assert.match(upstream, /^proxy_set_header x-api-key "";$/m);
+    assert.match(upstream, /^add_header Access-Control-Allow-Origin \$mcp_authz_cors_origin always;$/m);
+    assert.match(upstream, /^access_log /m);
+    assert.doesNotMatch(upstream, /auth_request/);
+  });
+
+  it('an upstream with a path prefix is reached by a rewrite (a named location cannot carry a URI)', () => {
+    const up = files('http://127.0.0.1:3000/base/')['endpoint-tools-mcp-upstream.conf'];
+    assert.match(up, /^rewrite \^\/tools\/mcp\(\.\*\)\$ \/base\$1 break;$/m);
+    assert.match(up, /^proxy_pass http:\/\/mcp_authz_up_tools_mcp;$/m);
+  });
+
+  it('endpoints without tool rules are proxied in place, as before', () => {
+    assert.equal(f['endpoint-headers-mcp-upstream.conf'], undefined);
+    assert.match(f['endpoint-headers-mcp.conf'], /^proxy_pass http:\/\/mcp_authz_up_headers_mcp;$/m);
+    assert.doesNotMatch(f['endpoint-headers-mcp.conf'], /js_content|client_body_buffer_size/);
+  });
+});
+
+describe('nginx conf: header allow-list', () => {
+  const f = files();
+  it('turns off passing request headers and sets each allowed one from the client', () => {
+    const conf = f['endpoint-headers-mcp.conf'];
+    assert.match(conf, /^proxy_pass_request_headers off;$/m);
+    for (const line of ['Content-Type $http_content_type', 'Accept $http_accept', 'Mcp-Session-Id $http_mcp_session_id', 'Mcp-Protocol-Version $http_mcp_protocol_version', 'Last-Event-Id $http_last_event_id', 'Origin $http_origin', 'X-Trace-Id $http_x_trace_id', 'X-Request-Id $http_x_request_id']) {
+      assert.ok(conf.includes(`proxy_set_header ${line};`), line);
+    }
+    assert.doesNotMatch(conf, /\$http_authorization/);
+    // Host and X-Forwarded-* stay the proxy's own values.
+    assert.doesNotMatch(conf, /\$http_host|\$http_x_forwarded/);
+  });
+  it('Authorization is passed only with pass_authorization', () => {
+    assert.ok(f['endpoint-auth-mcp.conf'].includes('proxy_set_header Authorization $http_authorization;'));
+  });
+  it('no allow-list, no directive', () => {
+    assert.doesNotMatch(f['endpoint-tools-mcp-upstream.conf'], /proxy_pass_request_headers/);
+  });
+});
