@@ -30,15 +30,21 @@ async function post(ctx: ScenarioContext, body: string, scope = 'mcp:tools', gro
   return { method: 'POST', path: TOOLS, headers, body };
 }
 
-/** Caddy's forward_auth sends no body (a GET without it): every POST to a tool-ruled endpoint fails closed. */
-const CADDY_NO_BODY = {
-  expect: { status: 500, challenge: null, error: 'server_error' },
-  why: 'Caddy forward_auth never sends the body, so tool rules cannot be checked and POSTs fail closed',
+const BODY_UNAVAILABLE = { status: 500, challenge: null, error: 'server_error' };
+
+/**
+ * Caddy's forward_auth and nginx auth_request ask without the body: every POST to a tool-ruled
+ * endpoint fails closed there.
+ */
+const NO_BODY = {
+  forward_auth_caddy: { expect: BODY_UNAVAILABLE, why: 'Caddy forward_auth never sends the body, so tool rules cannot be checked and POSTs fail closed' },
+  forward_auth_nginx: { expect: BODY_UNAVAILABLE, why: 'nginx auth_request never sends the body, so tool rules cannot be checked and POSTs fail closed' },
 };
 
 /**
  * Traefik and Caddy copy to the upstream only the headers named in authResponseHeaders /
- * copy_headers; any other client header passes untouched, so an allow-list cannot remove it.
+ * copy_headers (nginx auth_request: the auth_request_set/proxy_set_header pairs the user wrote);
+ * any other client header passes untouched, so an allow-list cannot remove it.
  */
 const FORWARD_AUTH_ALLOW_LIST = {
   expect: { status: 200, upstream: { 'x-trace-id': 't-1', 'mcp-session-id': 's-1', 'x-mcp-subject': 'alice' }, upstreamAbsent: ['authorization'] },
@@ -50,73 +56,73 @@ export const TOOL_SCENARIOS: Scenario[] = [
     name: 'tools/call of a tool no rule matches → 200, body passed on',
     request: (c) => post(c, JSON.stringify(call('read_file'))),
     expect: { status: 200, upstream: { 'x-mcp-subject': 'alice', 'x-mcp-scopes': 'mcp:tools' }, upstreamAbsent: ['authorization'] },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'tools/call delete_* without the admin scope → 403 insufficient_scope naming all needed scopes',
     request: (c) => post(c, JSON.stringify(call('delete_repo'))),
     expect: { status: 403, challenge: stepUp('mcp:tools admin'), json: { error: 'insufficient_scope', error_description: 'The access token lacks a required scope' } },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'tools/call delete_* with the admin scope → 200',
     request: (c) => post(c, JSON.stringify(call('delete_repo')), 'mcp:tools admin'),
     expect: { status: 200, upstream: { 'x-mcp-scopes': 'mcp:tools admin' } },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'a tool two rules match needs both: delete_secret needs admin and secrets:read',
     request: (c) => post(c, JSON.stringify(call('delete_secret')), 'mcp:tools admin'),
     expect: { status: 403, challenge: stepUp('mcp:tools admin secrets:read'), error: 'insufficient_scope' },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'tools/call deploy outside the ops/sre groups → 403 access_denied, no step-up challenge',
     request: (c) => post(c, JSON.stringify(call('deploy')), 'mcp:tools admin', ['eng']),
     expect: { status: 403, challenge: null, json: { error: 'access_denied', error_description: 'Access to this tool is denied' } },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'tools/call deploy in one of the groups (any-of) → 200',
     request: (c) => post(c, JSON.stringify(call('deploy')), 'mcp:tools', ['eng', 'sre']),
     expect: { status: 200, upstream: { 'x-mcp-groups': 'eng,sre' } },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'glob is exact elsewhere: "deploy_all" is not "deploy" → 200 without the group',
     request: (c) => post(c, JSON.stringify(call('deploy_all'))),
     expect: { status: 200 },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'JSON-RPC batch: every element is checked, one forbidden call denies the batch',
     request: (c) => post(c, JSON.stringify([call('read_file', 1), { jsonrpc: '2.0', method: 'notifications/initialized' }, call('delete_repo', 2)])),
     expect: { status: 403, challenge: stepUp('mcp:tools admin'), error: 'insufficient_scope' },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'JSON-RPC batch of allowed calls → 200',
     request: (c) => post(c, JSON.stringify([call('read_file', 1), call('list_dir', 2)])),
     expect: { status: 200 },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'other methods (tools/list) are not tool calls → 200',
     request: (c) => post(c, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' })),
     expect: { status: 200 },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'malformed JSON on an endpoint with tool rules → 400 invalid_request (fail closed)',
     request: (c) => post(c, '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"delete_repo"'),
     expect: { status: 400, json: { error: 'invalid_request', error_description: 'The request body is not valid JSON' } },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'tools/call without a string tool name → 400 invalid_request',
     request: (c) => post(c, JSON.stringify(call(42))),
     expect: { status: 400, json: { error: 'invalid_request', error_description: 'A tools/call request must name its tool' } },
-    differs: { forward_auth_caddy: CADDY_NO_BODY },
+    differs: NO_BODY,
   },
   {
     name: 'a compressed body cannot be judged → 415',
@@ -128,9 +134,7 @@ export const TOOL_SCENARIOS: Scenario[] = [
     name: `a body over max_body_bytes (${TOOL_BODY_LIMIT}) → 413, nothing upstream`,
     request: (c) => post(c, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'read_file', arguments: { pad: 'x'.repeat(TOOL_BODY_LIMIT) } } })),
     expect: { status: 413, json: { error: 'invalid_request', error_description: 'The request body is too large' } },
-    differs: {
-      forward_auth_caddy: CADDY_NO_BODY,
-    },
+    differs: NO_BODY,
   },
   {
     name: 'GET (the SSE stream) carries no body → 200',
@@ -167,7 +171,7 @@ export const TOOL_SCENARIOS: Scenario[] = [
       upstream: { 'x-trace-id': 't-1', 'mcp-session-id': 's-1', 'content-type': 'application/json', 'x-mcp-subject': 'alice' },
       upstreamAbsent: ['x-internal-secret', 'cookie', 'authorization'],
     },
-    differs: { forward_auth_caddy: FORWARD_AUTH_ALLOW_LIST, forward_auth_traefik: FORWARD_AUTH_ALLOW_LIST },
+    differs: { forward_auth_caddy: FORWARD_AUTH_ALLOW_LIST, forward_auth_traefik: FORWARD_AUTH_ALLOW_LIST, forward_auth_nginx: FORWARD_AUTH_ALLOW_LIST },
   },
   {
     name: 'without an allow-list every client header passes (but never Authorization)',
