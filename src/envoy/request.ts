@@ -104,7 +104,8 @@ export function toCoreRequest(check: CheckRequestMessage): TranslatedCheck {
   const q = target.indexOf('?');
   const headers = headersOf(http);
   const pinned = attributes.context_extensions?.[ENDPOINT_EXTENSION];
-  const sent = http.body ? http.body : http.raw_body && http.raw_body.length ? utf8.decode(http.raw_body) : undefined;
+  // proto3 sends an empty body as none: Content-Length 0 says the client sent an empty one.
+  const sent = http.body ? http.body : http.raw_body && http.raw_body.length ? utf8.decode(http.raw_body) : headers['content-length'] === '0' ? '' : undefined;
   // With allow_partial_message a cut body is flagged; a cut body cannot be judged (fail closed).
   const body = headers['x-envoy-auth-partial-body'] === 'true' ? undefined : sent;
   return {

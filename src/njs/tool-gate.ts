@@ -62,7 +62,9 @@ export function toolGate(r: NginxHTTPRequest): void {
   const endpoint = config.endpoints[0];
   const headers = lowerHeaders(r);
   const principal = { scopes: list(r.variables.mcp_authz_scopes, ' '), groups: list(r.variables.mcp_authz_groups, ',') };
-  const refusal = toolRefusal(principal, { method: r.method, headers: headers, body: r.requestText }, endpoint);
+  // njs has no text for an empty body; one that did not fit in memory stays undefined (refused).
+  const body = r.requestText !== undefined ? r.requestText : headers['content-length'] === '0' ? '' : undefined;
+  const refusal = toolRefusal(principal, { method: r.method, headers: headers, body: body }, endpoint);
   if (!refusal) {
     r.internalRedirect(gate.upstream);
     return;

@@ -51,6 +51,9 @@ const FORWARD_AUTH_ALLOW_LIST = {
   why: 'forward-auth proxies only overwrite the headers they copy from the auth answer; other client headers cannot be removed',
 };
 
+/** A forward-auth 2xx only means "continue": the preflight goes on to the proxy's CORS or the upstream. */
+const FORWARD_AUTH_PREFLIGHT = { expect: { status: 200, challenge: null }, why: 'a forward-auth 2xx only means continue: the preflight passes on' };
+
 export const TOOL_SCENARIOS: Scenario[] = [
   {
     name: 'tools/call of a tool no rule matches → 200, body passed on',
@@ -140,6 +143,26 @@ export const TOOL_SCENARIOS: Scenario[] = [
     name: 'GET (the SSE stream) carries no body → 200',
     request: async (c) => ({ method: 'GET', path: TOOLS, headers: { accept: 'application/json', authorization: 'Bearer ' + (await token(c, TOOLS, 'mcp:tools')) } }),
     expect: { status: 200, upstream: { 'x-mcp-subject': 'alice' } },
+  },
+  {
+    name: 'an empty POST body is not JSON → 400 invalid_request',
+    request: (c) => post(c, ''),
+    expect: { status: 400, error: 'invalid_request' },
+    differs: {
+      ...NO_BODY,
+      // Go's client sends no body at all for an empty one, so it looks like a body never passed on.
+      forward_auth_traefik: { expect: BODY_UNAVAILABLE, why: 'Traefik forwards an empty body as no body, which fails closed as one not passed on' },
+    },
+  },
+  {
+    name: 'a CORS preflight is answered, never challenged, and reads no body',
+    request: () => ({ method: 'OPTIONS', path: TOOLS, headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } }),
+    expect: { status: 204, challenge: null, responseHeaders: { 'access-control-allow-origin': '*' } },
+    differs: {
+      forward_auth_caddy: FORWARD_AUTH_PREFLIGHT,
+      forward_auth_nginx: FORWARD_AUTH_PREFLIGHT,
+      forward_auth_traefik: FORWARD_AUTH_PREFLIGHT,
+    },
   },
   {
     name: 'no token → 401 before any body rule',
