@@ -4,6 +4,7 @@
  *    client_max_body_size = max_body_bytes, so it is never in a temp file), auth_request runs as
  *    usual, then the edge module's `toolGate` (js_content) judges the body and internal-redirects to
  *    `@mcp_authz_up_<id>`, a named location that proxies the same body, unbuffered for SSE. The
+ *    gate is the `mcp-authz-tools.js` module, imported in these locations only. The
  *    rules go into `$mcp_authz_tool_gate` as base64url JSON (no secrets: strategies are dropped).
  *    Checked in njs in the public server rather than in the check server: no extra hop, and the
  *    decision cache keeps answering auth_request (a tool decision is per body, never cached);
@@ -47,7 +48,9 @@ client_max_body_size ${limit};
 client_body_buffer_size ${limit};
 error_page 413 = @mcp_authz_too_large;
 set $mcp_authz_tool_gate ${gate};
-js_content mcp_authz_edge.toolGate;
+# The tool policy lives in its own module, imported only here: other locations stay on the edge one.
+js_import mcp_authz_tools from mcp-authz-tools.js;
+js_content mcp_authz_tools.toolGate;
 `;
 }
 

@@ -4,13 +4,11 @@
  *  - `tokenKey` js_set: the decision cache key, a SHA-256 of the Authorization header and the query
  *    (never the token itself, which nginx would write into the cache file). Empty without an
  *    Authorization header: nothing is cached then.
- *  - `deny`     js_content of @mcp_authz_deny: replays the check's denial to the client;
- *  - `toolGate` js_content of endpoints with per-tool rules (tool-gate.ts).
+ *  - `deny`     js_content of @mcp_authz_deny: replays the check's denial to the client.
  */
 import nodeCrypto from 'crypto';
 import { decisionCacheKey } from '../core/decision-cache-key.ts';
 import { replayDenial } from './response.ts';
-import { toolGate } from './tool-gate.ts';
 
 /**
  * A header name outside letters, digits and '-' may alias one we control (core's header-aliases
@@ -36,4 +34,4 @@ function deny(r: NginxHTTPRequest): void {
   replayDenial(r, r.variables.mcp_authz_response);
 }
 
-export default { tokenKey: tokenKey, deny: deny, toolGate: toolGate };
+export default { tokenKey: tokenKey, deny: deny };

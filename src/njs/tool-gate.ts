@@ -6,8 +6,8 @@
  * the endpoint's named upstream location, which proxies the same body and streams the response.
  *
  * The rules travel in `$mcp_authz_tool_gate` (base64url JSON set by the generated endpoint conf:
- * the endpoint with its tool rules, no secrets), so this stays in the tiny edge module and needs
- * no configuration bundle and no extra hop to the check server.
+ * the endpoint with its tool rules, no secrets), so its module (tools-entry.ts) carries no
+ * configuration and needs no extra hop to the check server.
  */
 import { decodeBase64urlText } from '../core/base64url.ts';
 import { denial } from '../core/responses.ts';

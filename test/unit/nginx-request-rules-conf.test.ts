@@ -49,7 +49,8 @@ describe('nginx conf: per-tool rules', () => {
     assert.match(location, /^client_max_body_size 65536;$/m);
     assert.match(location, /^client_body_buffer_size 65536;$/m);
     assert.match(location, /^error_page 413 = @mcp_authz_too_large;$/m);
-    assert.match(location, /^js_content mcp_authz_edge\.toolGate;$/m);
+    assert.match(location, /^js_import mcp_authz_tools from mcp-authz-tools\.js;$/m);
+    assert.match(location, /^js_content mcp_authz_tools\.toolGate;$/m);
     assert.doesNotMatch(location, /proxy_pass/);
   });
 
