@@ -47,6 +47,7 @@ export function toolGateDirectives(config: CoreConfig, e: EndpointConfig): strin
 client_max_body_size ${limit};
 client_body_buffer_size ${limit};
 error_page 413 = @mcp_authz_too_large;
+auth_request_set $mcp_authz_principal $upstream_http_x_mcp_authz_principal;    # scopes + groups as JSON
 set $mcp_authz_tool_gate ${gate};
 # The tool policy lives in its own module, imported only here: other locations stay on the edge one.
 js_import mcp_authz_tools from mcp-authz-tools.js;

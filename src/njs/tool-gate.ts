@@ -1,7 +1,7 @@
 /**
  * The nginx tool gate: js_content of an endpoint location that has per-tool rules. It runs after
- * auth_request allowed the request (the principal's scopes and groups arrive in the variables
- * auth_request_set filled, also from a cached decision), judges the body nginx has read into
+ * auth_request allowed the request (the principal's scopes and groups arrive in
+ * `$mcp_authz_principal`, see tool-principal.ts, also from a cached decision), judges the body nginx has read into
  * memory with core's tool policy, and either answers the refusal itself or internal-redirects to
  * the endpoint's named upstream location, which proxies the same body and streams the response.
  *
@@ -15,6 +15,7 @@ import type { ToolGateConfig } from '../core/tool-gate-config.ts';
 import { toolRefusal } from '../core/tool-policy.ts';
 import type { CoreRequest } from '../core/types.ts';
 import { sendRespond } from './response.ts';
+import { decodePrincipal } from './tool-principal.ts';
 
 
 function lowerHeaders(r: NginxHTTPRequest): Record<string, string> {
@@ -25,10 +26,6 @@ function lowerHeaders(r: NginxHTTPRequest): Record<string, string> {
     h[name] = h[name] === undefined ? raw[i][1] : h[name] + ', ' + raw[i][1];
   }
   return h;
-}
-
-function list(value: string | undefined, separator: string): string[] {
-  return value ? value.split(separator).filter(function (v) { return v !== ''; }) : [];
 }
 
 function gateConfig(r: NginxHTTPRequest): ToolGateConfig | null {
@@ -61,7 +58,11 @@ export function toolGate(r: NginxHTTPRequest): void {
   const config = gate.config;
   const endpoint = config.endpoints[0];
   const headers = lowerHeaders(r);
-  const principal = { scopes: list(r.variables.mcp_authz_scopes, ' '), groups: list(r.variables.mcp_authz_groups, ',') };
+  const principal = decodePrincipal(r.variables.mcp_authz_principal);
+  if (!principal) {
+    r.return(500, '{"error":"server_error","error_description":"authorization check failed"}');
+    return;
+  }
   // njs has no text for an empty body; one that did not fit in memory stays undefined (refused).
   const body = r.requestText !== undefined ? r.requestText : headers['content-length'] === '0' ? '' : undefined;
   const refusal = toolRefusal(principal, { method: r.method, headers: headers, body: body }, endpoint);

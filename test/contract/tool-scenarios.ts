@@ -92,6 +92,12 @@ export const TOOL_SCENARIOS: Scenario[] = [
     differs: NO_BODY,
   },
   {
+    name: 'a group named "ops,admin" is not the group "ops" (lists never split on commas)',
+    request: (c) => post(c, JSON.stringify(call('deploy')), 'mcp:tools', ['ops,admin']),
+    expect: { status: 403, challenge: null, error: 'access_denied' },
+    differs: NO_BODY,
+  },
+  {
     name: 'glob is exact elsewhere: "deploy_all" is not "deploy" → 200 without the group',
     request: (c) => post(c, JSON.stringify(call('deploy_all'))),
     expect: { status: 200 },

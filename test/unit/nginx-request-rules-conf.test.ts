@@ -46,6 +46,7 @@ describe('nginx conf: per-tool rules', () => {
 
   it('the endpoint location keeps auth_request, reads the body into one buffer and ends in the tool gate', () => {
     assert.match(location, /^auth_request \/_mcp_authz\/check\/tools-mcp;$/m);
+    assert.match(location, /^auth_request_set \$mcp_authz_principal \$upstream_http_x_mcp_authz_principal;/m);
     assert.match(location, /^client_max_body_size 65536;$/m);
     assert.match(location, /^client_body_buffer_size 65536;$/m);
     assert.match(location, /^error_page 413 = @mcp_authz_too_large;$/m);
