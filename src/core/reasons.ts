@@ -43,6 +43,7 @@ export const REASONS: Record<string, ReasonInfo> = {
   tool_forbidden: { status: 403, error: null, description: 'Access to this tool is denied' },
   malformed_body: { status: 400, error: 'invalid_request', description: 'The request body is not valid JSON' },
   invalid_tool_call: { status: 400, error: 'invalid_request', description: 'A tools/call request must name its tool' },
+  nested_batch: { status: 400, error: 'invalid_request', description: 'A JSON-RPC batch cannot contain another batch' },
   body_too_large: { status: 413, error: 'invalid_request', description: 'The request body is too large' },
   unsupported_body_encoding: { status: 415, error: 'invalid_request', description: 'Compressed request bodies are not accepted' },
   body_unavailable: { status: 500, error: 'server_error', description: 'The request body did not reach the authorization check whole' },

@@ -78,7 +78,8 @@ export function utf8Length(text: string): number {
 
 /**
  * The tool names a JSON-RPC message (or batch) calls, or a refusal reason: `malformed_body` when
- * it is not JSON, `invalid_tool_call` when a tools/call names no tool as a string.
+ * it is not JSON, `invalid_tool_call` when a tools/call names no tool as a string, `nested_batch`
+ * for an array inside a batch.
  */
 export function calledTools(body: string): { ok: true; tools: string[] } | { ok: false; reason: string } {
   let parsed: unknown;
@@ -91,7 +92,10 @@ export function calledTools(body: string): { ok: true; tools: string[] } | { ok:
   const tools: string[] = [];
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i];
-    if (!m || typeof m !== 'object' || Array.isArray(m)) continue;
+    // JSON-RPC 2.0 §6: a batch holds request objects; a nested array could hide a call from us
+    // from an upstream that flattens it, so it is refused rather than skipped.
+    if (Array.isArray(m)) return { ok: false, reason: 'nested_batch' };
+    if (!m || typeof m !== 'object') continue;
     const msg = m as Record<string, unknown>;
     if (msg.method !== 'tools/call') continue;
     const params = msg.params;

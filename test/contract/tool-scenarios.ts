@@ -134,6 +134,12 @@ export const TOOL_SCENARIOS: Scenario[] = [
     differs: NO_BODY,
   },
   {
+    name: 'a batch nested in a batch → 400 invalid_request (could hide a call)',
+    request: (c) => post(c, JSON.stringify([[call('delete_repo')]])),
+    expect: { status: 400, json: { error: 'invalid_request', error_description: 'A JSON-RPC batch cannot contain another batch' } },
+    differs: NO_BODY,
+  },
+  {
     name: 'a compressed body cannot be judged → 415',
     request: (c) => post(c, JSON.stringify(call('read_file')), 'mcp:tools', undefined, { 'content-encoding': 'gzip' }),
     // Refused on the header alone, so the same behind Caddy (which sends no body).

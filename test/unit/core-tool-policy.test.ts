@@ -39,7 +39,7 @@ describe('globMatch', () => {
 describe('calledTools', () => {
   it('one call, a batch, non-call messages and junk elements', () => {
     assert.deepEqual(calledTools(call('a')), { ok: true, tools: ['a'] });
-    assert.deepEqual(calledTools(JSON.stringify([JSON.parse(call('a')), 7, null, [], { method: 'tools/list' }, JSON.parse(call('b'))])), { ok: true, tools: ['a', 'b'] });
+    assert.deepEqual(calledTools(JSON.stringify([JSON.parse(call('a')), 7, null, 'x', { method: 'tools/list' }, JSON.parse(call('b'))])), { ok: true, tools: ['a', 'b'] });
     assert.deepEqual(calledTools('42'), { ok: true, tools: [] });
   });
   it('malformed JSON and a call without a string name are refused', () => {
@@ -47,6 +47,8 @@ describe('calledTools', () => {
     assert.deepEqual(calledTools(''), { ok: false, reason: 'malformed_body' });
     assert.deepEqual(calledTools(call(5)), { ok: false, reason: 'invalid_tool_call' });
     assert.deepEqual(calledTools('{"method":"tools/call"}'), { ok: false, reason: 'invalid_tool_call' });
+    assert.deepEqual(calledTools(JSON.stringify({ method: 'tools/call', params: ['delete_x'] })), { ok: false, reason: 'invalid_tool_call' });
+    assert.deepEqual(calledTools(JSON.stringify([[JSON.parse(call('delete_x'))]])), { ok: false, reason: 'nested_batch' });
   });
   it('escapes decode as JSON.parse does: "tools\\/call" is a call', () => {
     assert.deepEqual(calledTools('{"method":"tools\\/call","params":{"name":"del\\u0065te_x"}}'), { ok: true, tools: ['delete_x'] });
