@@ -1,6 +1,6 @@
 /**
- * What nginx's tool gate receives in `$mcp_authz_tool_gate` (base64url JSON written by the conf
- * generator, read by src/njs/tool-gate.ts): a one-endpoint configuration and where to continue.
+ * What nginx's tool gate knows about one endpoint (embedded in `mcp-authz-tools.js` by the bundle
+ * build, read by src/njs/tool-gate.ts): a one-endpoint configuration and where to continue.
  */
 import type { CoreConfig } from './config-types.ts';
 

@@ -328,7 +328,7 @@ add_header Access-Control-Expose-Headers $mcp_authz_cors_expose always;
   if (part === 'upstream') return `# Endpoint "${e.id}": its upstream, reached from the tool gate (internal redirect).
 ${accessLog(o)}
 ` + proxying;
-  return access + (gated ? toolGateDirectives(config, e) : proxying);
+  return access + (gated ? toolGateDirectives(e) : proxying);
 }
 
 const MAIN_CONF = `# mcp-authz: include at the top level of nginx.conf (outside http) where the njs module is not

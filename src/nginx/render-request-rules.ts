@@ -4,43 +4,24 @@
  *    client_max_body_size = max_body_bytes, so it is never in a temp file), auth_request runs as
  *    usual, then the edge module's `toolGate` (js_content) judges the body and internal-redirects to
  *    `@mcp_authz_up_<id>`, a named location that proxies the same body, unbuffered for SSE. The
- *    gate is the `mcp-authz-tools.js` module, imported in these locations only. The
- *    rules go into `$mcp_authz_tool_gate` as base64url JSON (no secrets: strategies are dropped).
+ *    gate is the `mcp-authz-tools.js` module, imported in these locations only, with the rules
+ *    built in (tool-gates.ts; no secrets: strategies are dropped).
  *    Checked in njs in the public server rather than in the check server: no extra hop, and the
  *    decision cache keeps answering auth_request (a tool decision is per body, never cached);
  *  - the header allow-list: `proxy_pass_request_headers off` and one proxy_set_header per allowed
  *    header.
  */
 import type { CoreConfig, EndpointConfig } from '../core/types.ts';
-import { encodeBase64url } from '../core/base64url.ts';
 import { headersToRemove } from '../core/identity-headers.ts';
 import { passedHeaderNames } from '../core/header-allow-list.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
-import type { ToolGateConfig } from '../core/tool-gate-config.ts';
+import { hasToolRules, upstreamLocation } from './tool-gates.ts';
 
-/** Whether the endpoint has per-tool rules (and so the tool gate). */
-export function hasToolRules(e: EndpointConfig): boolean {
-  return !!(e.tools && e.tools.length);
-}
-
-/** The named location proxying an endpoint's requests after the tool gate. */
-export function upstreamLocation(e: EndpointConfig): string {
-  return '@mcp_authz_up_' + e.id.replace(/-/g, '_');
-}
-
-/** What the tool gate needs: the endpoint without strategies, CORS left to add_header. */
-function gateConfig(config: CoreConfig, e: EndpointConfig): ToolGateConfig {
-  const endpoint: EndpointConfig = Object.assign({}, e, { strategies: [] });
-  return {
-    config: { endpoints: [endpoint], identity_headers: config.identity_headers, cors: { allowed_origins: [], max_age: 0 }, max_token_length: config.max_token_length },
-    upstream: upstreamLocation(e),
-  };
-}
+export { hasToolRules };
 
 /** Directives ending an endpoint location with tool rules (instead of its proxy_pass block). */
-export function toolGateDirectives(config: CoreConfig, e: EndpointConfig): string {
+export function toolGateDirectives(e: EndpointConfig): string {
   const limit = e.max_body_bytes || DEFAULT_MAX_BODY_BYTES;
-  const gate = encodeBase64url(new TextEncoder().encode(JSON.stringify(gateConfig(config, e))));
   return `# Per-tool rules: the body is read into memory (one buffer as large as the limit, so never a
 # temp file), then njs judges its JSON-RPC tools/call after auth_request allowed the request, and
 # continues to ${upstreamLocation(e)} (same body, streamed response) or answers 403/400/413 itself.
@@ -48,8 +29,8 @@ client_max_body_size ${limit};
 client_body_buffer_size ${limit};
 error_page 413 = @mcp_authz_too_large;
 auth_request_set $mcp_authz_principal $upstream_http_x_mcp_authz_principal;    # scopes + groups as JSON
-set $mcp_authz_tool_gate ${gate};
-# The tool policy lives in its own module, imported only here: other locations stay on the edge one.
+# The tool policy (with this configuration's rules) lives in its own module, imported only here:
+# other locations stay on the edge one. It finds the rules by $mcp_authz_endpoint.
 js_import mcp_authz_tools from mcp-authz-tools.js;
 js_content mcp_authz_tools.toolGate;
 `;

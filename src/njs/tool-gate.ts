@@ -5,15 +5,13 @@
  * memory with core's tool policy, and either answers the refusal itself or internal-redirects to
  * the endpoint's named upstream location, which proxies the same body and streams the response.
  *
- * The rules travel in `$mcp_authz_tool_gate` (base64url JSON set by the generated endpoint conf:
- * the endpoint with its tool rules, no secrets), so its module (tools-entry.ts) carries no
- * configuration and needs no extra hop to the check server.
+ * The rules are embedded in its module (bundled-tool-gates.ts: the endpoints with tool rules, no
+ * secrets) and picked by `$mcp_authz_endpoint`, so no extra hop to the check server is needed.
  */
-import { decodeBase64urlText } from '../core/base64url.ts';
 import { denial } from '../core/responses.ts';
-import type { ToolGateConfig } from '../core/tool-gate-config.ts';
 import { toolRefusal } from '../core/tool-policy.ts';
 import type { CoreRequest } from '../core/types.ts';
+import { toolGates } from './bundled-tool-gates.ts';
 import { sendRespond } from './response.ts';
 import { decodePrincipal } from './tool-principal.ts';
 
@@ -28,15 +26,6 @@ function lowerHeaders(r: NginxHTTPRequest): Record<string, string> {
   return h;
 }
 
-function gateConfig(r: NginxHTTPRequest): ToolGateConfig | null {
-  const text = decodeBase64urlText(r.variables.mcp_authz_tool_gate || '');
-  if (!text.ok) return null;
-  try {
-    return JSON.parse(text.value) as ToolGateConfig;
-  } catch (e) {
-    return null;
-  }
-}
 
 /** Record the refusal in the decision log line (the variables auth_request_set filled). */
 function logDenial(r: NginxHTTPRequest, reason: string): void {
@@ -50,7 +39,8 @@ function logDenial(r: NginxHTTPRequest, reason: string): void {
 
 /** js_content: judge the body, then answer or continue to the upstream. */
 export function toolGate(r: NginxHTTPRequest): void {
-  const gate = gateConfig(r);
+  const id = r.variables.mcp_authz_endpoint || '';
+  const gate = Object.prototype.hasOwnProperty.call(toolGates, id) ? toolGates[id] : null;
   if (!gate || !gate.config.endpoints.length) {
     r.return(500, '{"error":"server_error","error_description":"authorization check failed"}');
     return;

@@ -1,8 +1,8 @@
 /**
  * Entry point of `mcp-authz-tools.js`, the njs module of endpoints with per-tool rules. It is
  * imported only in those endpoint locations (js_import at location level, njs ≥ 0.7.7), so the
- * tool policy and the denial code are cloned only into the VMs of requests that need them, and the
- * edge module every other request runs stays tiny.
+ * tool policy, the denial code and the tool rules (no secrets) are cloned only into the VMs of
+ * requests that need them, and the edge module every other request runs stays tiny.
  */
 import { toolGate } from './tool-gate.ts';
 

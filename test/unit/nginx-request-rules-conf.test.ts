@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toCoreConfig } from '../../src/config/app-config.ts';
 import { parseConfig } from '../../src/config/load.ts';
-import { decodeBase64urlText } from '../../src/core/base64url.ts';
-import type { ToolGateConfig } from '../../src/core/tool-gate-config.ts';
+import type { CoreConfig } from '../../src/core/types.ts';
+import { buildBundles } from '../../src/nginx/build-bundle.ts';
 import { NGINX_TIMING, renderConf } from '../../src/nginx/render-conf.ts';
+import { toolGates } from '../../src/nginx/tool-gates.ts';
 
 const KEY = 'ak_live_0123456789abcdef';
 
-function files(upstream = 'http://127.0.0.1:3000'): Record<string, string> {
+function config(upstream = 'http://127.0.0.1:3000'): CoreConfig {
   const r = parseConfig(`
 endpoints:
   - path: /tools/mcp
@@ -36,7 +37,11 @@ endpoints:
     pass_headers: []
 `, {}, 'conf test');
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return renderConf(toCoreConfig(r.config), Object.assign({}, NGINX_TIMING, { dir: '/etc/nginx/mcp-authz', checkSocket: '/run/c.sock', cachePath: '/var/cache/m', logPath: '/var/log/m.log' }));
+  return toCoreConfig(r.config);
+}
+
+function files(upstream?: string): Record<string, string> {
+  return renderConf(config(upstream), Object.assign({}, NGINX_TIMING, { dir: '/etc/nginx/mcp-authz', checkSocket: '/run/c.sock', cachePath: '/var/cache/m', logPath: '/var/log/m.log' }));
 }
 
 describe('nginx conf: per-tool rules', () => {
@@ -55,17 +60,19 @@ describe('nginx conf: per-tool rules', () => {
     assert.doesNotMatch(location, /proxy_pass/);
   });
 
-  it('the gate variable carries the rules but no strategy and no secret', () => {
+  it('the tools bundle carries each gated endpoint\'s rules, but no strategy and no secret', async () => {
     assert.ok(!Object.values(f).some((text) => text.includes(KEY)), 'the API key is in no conf file');
-    const m = /^set \$mcp_authz_tool_gate ([A-Za-z0-9_-]+);$/m.exec(location);
-    assert.ok(m);
-    const decoded = decodeBase64urlText(m[1]);
-    assert.ok(decoded.ok);
-    const gate = JSON.parse(decoded.value) as ToolGateConfig;
-    assert.equal(gate.upstream, '@mcp_authz_up_tools_mcp');
-    assert.deepEqual(gate.config.endpoints[0].tools, [{ match: 'delete_*', scopes: ['admin'], groups: [] }]);
-    assert.deepEqual(gate.config.endpoints[0].strategies, []);
-    assert.deepEqual(gate.config.cors.allowed_origins, [], 'CORS comes from add_header, never twice');
+    assert.doesNotMatch(location, /mcp_authz_tool_gate/, 'rules are not written into the conf (4 KiB token limit)');
+    const bundles = await buildBundles(config(), { jwksMaxAge: 3900 });
+    assert.ok(!bundles.tools.includes(KEY), 'the API key is not in the tools bundle');
+    assert.ok(bundles.check.includes(KEY), 'it is in the check bundle (the control: the key string is searchable)');
+    const gates = toolGates(config());
+    assert.deepEqual(Object.keys(gates), ['tools-mcp']);
+    assert.equal(gates['tools-mcp'].upstream, '@mcp_authz_up_tools_mcp');
+    assert.deepEqual(gates['tools-mcp'].config.endpoints[0].tools, [{ match: 'delete_*', scopes: ['admin'], groups: [] }]);
+    assert.deepEqual(gates['tools-mcp'].config.endpoints[0].strategies, []);
+    assert.deepEqual(gates['tools-mcp'].config.cors.allowed_origins, [], 'CORS comes from add_header, never twice');
+    assert.ok(bundles.tools.includes('"delete_*"'), 'the rules are in the bundle');
   });
 
   it('the named upstream location proxies without a URI, unbuffered, with identity and CORS, and logs', () => {
