@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AppConfig, AppEndpointConfig, AppJwtStrategy, AppStrategy } from './app-config.ts';
 import { parseCidr } from '../core/cidr.ts';
 import { authorizationServer } from './authorization-server-schema.ts';
+import { requestRuleFields, requestRuleOutput } from './request-rules-schema.ts';
 import { fillCompanionJwks } from './companion-jwks.ts';
 import { finishIntrospection, introspectionStrategy, remoteStrategy } from './token-service-schema.ts';
 import { endpointRateLimit, rateLimitsSettings } from './rate-limit-schema.ts';
@@ -214,6 +215,7 @@ const endpoint = z
     policy: policy.prefault({}),
     claims: claims.prefault({}),
     rate_limit: endpointRateLimit.nullable().default(null),
+    ...requestRuleFields,
   })
   // Runs even when other fields failed (`when`), so this error arrives with the rest.
   .superRefine(
@@ -246,6 +248,8 @@ const endpoint = z
     policy: ep.policy,
     claims: ep.claims,
     rate_limit: ep.rate_limit,
+    // Present only when used, so configurations without them are unchanged.
+    ...requestRuleOutput(ep),
   }));
 
 const identityHeaders = z

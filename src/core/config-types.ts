@@ -9,6 +9,10 @@ export type { IntrospectionStrategy, RemoteStrategy };
 import type { RateLimit } from './rate-limit-config.ts';
 
 /** A public JSON Web Key (RFC 7517), only the members verification reads. */
+import type { ToolRule } from './tool-rules.ts';
+
+export type { ToolRule };
+
 export interface Jwk {
   kty: string;
   kid?: string;
@@ -143,6 +147,12 @@ export interface EndpointConfig {
   pass_authorization: boolean;
   /** Per-subject request rate limit; null or absent = unlimited. */
   rate_limit?: RateLimit | null;
+  /** Per-tool rules for JSON-RPC `tools/call` (tool-policy.ts); absent or empty = none. */
+  tools?: ToolRule[];
+  /** Largest request body read for tool rules, in bytes; bigger bodies get 413. */
+  max_body_bytes?: number;
+  /** Lower-cased client headers allowed upstream besides the ones MCP needs; absent = all. */
+  pass_headers?: string[] | null;
 }
 
 export interface CoreConfig {

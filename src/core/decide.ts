@@ -7,7 +7,9 @@
  *  4. an oversized Authorization header → 401 before any parsing;
  *  5. the endpoint's strategies, first accept wins (strategies/run-strategies.ts);
  *  6. the endpoint's policy (policy.ts) → 403;
- *  7. allow, with identity headers set and credentials and spoofable headers removed.
+ *  7. allow, with identity headers set and credentials and spoofable headers removed;
+ *  8. per-request rules on the allow: per-tool rules on the body, the header allow-list
+ *     (request-rules.ts).
  * It never throws for an expected failure; adapters treat a thrown error as a failed check.
  */
 import type { CoreConfig, EndpointConfig } from './config-types.ts';
@@ -20,12 +22,15 @@ import { isMetadataPath, metadataEndpoint } from './metadata-route.ts';
 import { checkPolicy } from './policy.ts';
 import { denial, metadataResponse, preflightResponse } from './responses.ts';
 import { runStrategies } from './strategies/run-strategies.ts';
+import { applyRequestRules } from './request-rules.ts';
 import { queryParamNames } from './url.ts';
 import type { CoreRequest, Decision, Ports, Respond } from './types.ts';
 
 export interface DecideOptions {
   /** Pin the endpoint (nginx location, Envoy context_extensions) instead of matching the path. */
   endpointId?: string;
+  /** The adapter applies per-tool rules itself after this check (nginx: the tool gate). */
+  toolRulesElsewhere?: boolean;
 }
 
 function metadataDecision(req: CoreRequest, config: CoreConfig): Decision {
@@ -49,7 +54,7 @@ export function precheck(req: CoreRequest, config: CoreConfig, endpoint: Endpoin
   return null;
 }
 
-async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: EndpointConfig, ports: Ports): Promise<Decision> {
+async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: EndpointConfig, ports: Ports, options?: DecideOptions): Promise<Decision> {
   const pre = precheck(req, config, endpoint);
   if (pre) return pre;
   const authorization = req.headers['authorization'];
@@ -65,7 +70,7 @@ async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: 
     d.subject = outcome.principal.subject;
     return d;
   }
-  return {
+  return applyRequestRules({
     action: 'allow',
     endpoint: endpoint.id,
     principal: outcome.principal,
@@ -73,7 +78,7 @@ async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: 
     removeHeaders: headersToRemove(endpoint, config.identity_headers),
     reason: 'ok',
     cacheTtl: outcome.ttl,
-  };
+  }, req, config, endpoint, options);
 }
 
 /** The endpoint a request is for: pinned by the adapter, else matched by path. */
@@ -86,5 +91,5 @@ export async function decide(req: CoreRequest, config: CoreConfig, ports: Ports,
   if (isMetadataPath(req.path)) return metadataDecision(req, config);
   const endpoint = endpointFor(req, config, options);
   if (!endpoint) return denial(req, config, null, 'no_endpoint');
-  return endpointDecision(req, config, endpoint, ports);
+  return endpointDecision(req, config, endpoint, ports, options);
 }

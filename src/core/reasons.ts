@@ -45,6 +45,14 @@ export const REASONS: Record<string, ReasonInfo> = {
   insufficient_scope: { status: 403, error: 'insufficient_scope', description: 'The access token lacks a required scope' },
   subject_not_allowed: { status: 403, error: null, description: 'Access denied' },
   email_not_verified: { status: 403, error: null, description: 'Access denied: the email address is not verified' },
+  // tool-policy.ts: per-tool rules need the JSON-RPC body, and refuse what they cannot judge.
+  tool_forbidden: { status: 403, error: null, description: 'Access to this tool is denied' },
+  malformed_body: { status: 400, error: 'invalid_request', description: 'The request body is not valid JSON' },
+  invalid_tool_call: { status: 400, error: 'invalid_request', description: 'A tools/call request must name its tool' },
+  nested_batch: { status: 400, error: 'invalid_request', description: 'A JSON-RPC batch cannot contain another batch' },
+  body_too_large: { status: 413, error: 'invalid_request', description: 'The request body is too large' },
+  unsupported_body_encoding: { status: 415, error: 'invalid_request', description: 'Compressed request bodies are not accepted' },
+  body_unavailable: { status: 500, error: 'server_error', description: 'The request body did not reach the authorization check whole' },
   no_endpoint: { status: 404, error: null, description: 'Not found' },
   method_not_allowed: { status: 405, error: null, description: 'Method not allowed' },
   // RFC 6585 §4; rate-limit.ts adds Retry-After. Not an RFC 6750 code: no challenge on a 429.

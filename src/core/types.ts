@@ -24,6 +24,11 @@ export interface CoreRequest {
   clientIp: string;
   /** Request id for log correlation, when the proxy provides one. */
   requestId?: string;
+  /**
+   * The request body as text, when the adapter received it (for per-tool rules); undefined when
+   * the proxy did not pass it on. Only read on endpoints with tool rules.
+   */
+  body?: string;
 }
 
 /** Who the request is from, once a strategy accepted it. */

@@ -41,8 +41,8 @@ export interface TranslatedCheck {
   /** Endpoint pinned by the route (`context_extensions.mcp_authz_endpoint`), else matched by path. */
   endpointId?: string;
   /**
-   * The buffered request body (`with_request_body`), for JSON-RPC-aware rules; possibly truncated
-   * at max_request_bytes. Core does not read bodies yet, so nothing passes it on today.
+   * The buffered request body (`with_request_body`), also in `request.body` for per-tool rules;
+   * undefined when Envoy sent none or only a part of it (x-envoy-auth-partial-body: true).
    */
   body?: string;
 }
@@ -104,7 +104,10 @@ export function toCoreRequest(check: CheckRequestMessage): TranslatedCheck {
   const q = target.indexOf('?');
   const headers = headersOf(http);
   const pinned = attributes.context_extensions?.[ENDPOINT_EXTENSION];
-  const body = http.body ? http.body : http.raw_body && http.raw_body.length ? utf8.decode(http.raw_body) : undefined;
+  // proto3 sends an empty body as none: Content-Length 0 says the client sent an empty one.
+  const sent = http.body ? http.body : http.raw_body && http.raw_body.length ? utf8.decode(http.raw_body) : headers['content-length'] === '0' ? '' : undefined;
+  // With allow_partial_message a cut body is flagged; a cut body cannot be judged (fail closed).
+  const body = headers['x-envoy-auth-partial-body'] === 'true' ? undefined : sent;
   return {
     request: {
       method: http.method.toUpperCase(),
@@ -118,6 +121,7 @@ export function toCoreRequest(check: CheckRequestMessage): TranslatedCheck {
       clientIp: attributes.source?.address?.socket_address?.address ?? '',
       // x-request-id is what Envoy's access log prints; http.id (Envoy's stream id) is the fallback.
       requestId: headers['x-request-id'] || http.id || undefined,
+      body,
     },
     endpointId: pinned || undefined,
     body,

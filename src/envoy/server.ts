@@ -9,6 +9,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
 import type { AdapterDeps } from '../service/adapter-deps.ts';
 import { AUTHORIZATION_SERVICE, loadGrpcProtos } from './protos.ts';
 import { InvalidCheckRequest, toCoreRequest, type CheckRequestMessage } from './request.ts';
@@ -57,6 +58,11 @@ export function checkHandler(deps: AdapterDeps): grpc.handleUnaryCall<CheckReque
   };
 }
 
+/** The largest max_body_bytes of an endpoint with tool rules (0 when none reads bodies). */
+function largestBodyLimit(deps: AdapterDeps): number {
+  return Math.max(0, ...deps.config.endpoints.map((e) => (e.tools && e.tools.length ? e.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES : 0)));
+}
+
 function bind(server: grpc.Server, listen: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
@@ -70,8 +76,9 @@ function bind(server: grpc.Server, listen: string): Promise<number> {
 export async function startExtAuthzServer(deps: AdapterDeps, listen: string): Promise<ExtAuthzServer> {
   const protos = loadGrpcProtos();
   const server = new grpc.Server({
-    // Envoy sends at most with_request_body.max_request_bytes of body; 1 MiB leaves room for headers.
-    'grpc.max_receive_message_length': 1024 * 1024,
+    // Envoy sends at most with_request_body.max_request_bytes of body (set it to the largest
+    // max_body_bytes); 1 MiB more leaves room for headers.
+    'grpc.max_receive_message_length': largestBodyLimit(deps) + 1024 * 1024,
   });
   server.addService(protos.authorization.service, { Check: checkHandler(deps) });
   // Both the whole server ('') and the service by name report SERVING, for either form of check.

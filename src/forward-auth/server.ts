@@ -5,7 +5,11 @@
  * for requests that don't carry a forwarded request (so an auth URL of /healthz can't allow all).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { endpointFor } from '../core/decide.ts';
+import { denial } from '../core/responses.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
 import type { AdapterDeps } from '../service/adapter-deps.ts';
+import { readBody } from './body.ts';
 import { hasForwardedRequest, readForwardAuthRequest, type ForwardAuthRequest } from './request.ts';
 import { answerFor, failureAnswer, forwardAuthHeaderNames, type HttpAnswer } from './response.ts';
 
@@ -34,6 +38,18 @@ export function createForwardAuthHandler(deps: AdapterDeps, o: ForwardAuthOption
   async function check(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const fr: ForwardAuthRequest = readForwardAuthRequest(req, o.trustedProxies);
+    // Per-tool rules judge the body Traefik forwards (forwardBody: true); other endpoints never read it.
+    const endpoint = endpointFor(fr.core, deps.config, fr.endpointId ? { endpointId: fr.endpointId } : undefined);
+    if (endpoint && endpoint.tools && endpoint.tools.length) {
+      const body = await readBody(req, endpoint.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES);
+      if (!body.ok) {
+        const tooLarge = denial(fr.core, deps.config, endpoint, 'body_too_large');
+        send(res, answerFor(tooLarge, fr, deps.config, names));
+        deps.observer.decided('forward_auth', fr.core, tooLarge, Number(process.hrtime.bigint() - started) / 1e9, false);
+        return;
+      }
+      fr.core.body = body.text;
+    }
     const { decision, cached } = await deps.decider.decide(fr.core, fr.endpointId ? { endpointId: fr.endpointId } : undefined);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     // Build the answer (and let writeHead validate it) before logging: a failure here is a failed

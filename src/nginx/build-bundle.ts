@@ -1,7 +1,8 @@
 /**
- * Builds the two njs bundles: `mcp-authz.js` (src/njs/check-server.ts, core + the embedded
- * configuration) for the internal check server, and `mcp-authz-edge.js` (src/njs/edge.ts, a few
- * hundred bytes) for the public server's hot path. Three guards keep them loadable on njs 0.7.9:
+ * Builds the njs bundles: `mcp-authz.js` (src/njs/check-server.ts, core + the embedded
+ * configuration) for the internal check server, `mcp-authz-edge.js` (src/njs/edge.ts, a few
+ * hundred bytes) for the public server's hot path, and `mcp-authz-tools.js` (src/njs/tools-entry.ts,
+ * the tool rules without secrets) for endpoint locations with per-tool rules. Three guards keep them loadable on njs 0.7.9:
  * esbuild refuses to emit syntax njs lacks (destructuring, for-of, spread, default arguments,
  * classes, generators); the output is scanned for what esbuild would lower into such syntax or for
  * APIs njs 0.7.9 lacks; and the default export is rewritten to `export default x;` because
@@ -10,14 +11,17 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import type { CoreConfig } from '../core/types.ts';
+import { toolGates } from './tool-gates.ts';
 
 const CHECK_ENTRY = fileURLToPath(new URL('../njs/check-server.ts', import.meta.url));
 const EDGE_ENTRY = fileURLToPath(new URL('../njs/edge.ts', import.meta.url));
+const TOOLS_ENTRY = fileURLToPath(new URL('../njs/tools-entry.ts', import.meta.url));
 
 const CONFIG_PLACEHOLDER = '__MCP_AUTHZ_CONFIG__';
+const TOOL_GATES_PLACEHOLDER = '__MCP_AUTHZ_TOOL_GATES__';
 
 /** JSON as a JS expression; U+2028/2029 escaped for engines that predate ES2019's JSON superset. */
-function configLiteral(config: CoreConfig): string {
+function configLiteral(config: unknown): string {
   return JSON.stringify(config).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
@@ -61,6 +65,8 @@ export interface Bundles {
   check: string;
   /** For the public server: `js_import mcp_authz_edge from mcp-authz-edge.js`. */
   edge: string;
+  /** For endpoint locations with per-tool rules: `js_import mcp_authz_tools from mcp-authz-tools.js`. */
+  tools: string;
 }
 
 /** Bundle one entry with the njs 0.7.9 guards; `define` values are substituted by esbuild. */
@@ -92,5 +98,12 @@ export async function buildBundles(config: CoreConfig, o: BundleOptions): Promis
   // named "World class MCP") is never mistaken for code.
   const check = await bundle(CHECK_ENTRY, { MCP_AUTHZ_CONFIG: CONFIG_PLACEHOLDER, MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) });
   if (check.split(CONFIG_PLACEHOLDER).length !== 2) throw new Error('njs bundle: configuration placeholder not found exactly once');
-  return { check: check.replace(CONFIG_PLACEHOLDER, configLiteral(config)), edge: await bundle(EDGE_ENTRY, {}) };
+  const tools = await bundle(TOOLS_ENTRY, { MCP_AUTHZ_TOOL_GATES: TOOL_GATES_PLACEHOLDER });
+  if (tools.split(TOOL_GATES_PLACEHOLDER).length !== 2) throw new Error('njs bundle: tool gates placeholder not found exactly once');
+  const gates = configLiteral(toolGates(config));
+  return {
+    check: check.replace(CONFIG_PLACEHOLDER, configLiteral(config)),
+    edge: await bundle(EDGE_ENTRY, {}),
+    tools: tools.replace(TOOL_GATES_PLACEHOLDER, function () { return gates; }),
+  };
 }

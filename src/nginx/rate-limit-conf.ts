@@ -14,6 +14,7 @@ import type { CoreConfig, EndpointConfig } from '../core/config-types.ts';
 import { RATE_LIMITED } from '../core/rate-limit.ts';
 import { REASONS } from '../core/reasons.ts';
 import type { RateLimit } from '../core/rate-limit-config.ts';
+import { upstreamRewrite } from './named-upstream-rewrite.ts';
 
 function ident(e: EndpointConfig): string {
   return e.id.replace(/-/g, '_');
@@ -23,7 +24,8 @@ function zone(e: EndpointConfig): string {
   return 'mcp_authz_rl_' + ident(e);
 }
 
-function limitedName(e: EndpointConfig): string {
+/** The named location where an endpoint's allowed requests meet its limit (also the tool gate's target). */
+export function limitedName(e: EndpointConfig): string {
   return '@mcp_authz_limited_' + ident(e);
 }
 
@@ -94,29 +96,6 @@ try_files /mcp-authz-rate-limited ${limitedName(e)};
 `;
 }
 
-/** RFC 3986 path characters endpoint paths may hold, made literal for an nginx regex. */
-function regexLiteral(path: string): string {
-  return path.replace(/[.]/g, '\\.');
-}
-
-/**
- * In a named location proxy_pass takes no URI, so an upstream path is applied by rewrite, exactly
- * as proxy_pass with a URI would: the matched location prefix (`/p` or `/p/`) becomes the path.
- */
-function upstreamRewrite(e: EndpointConfig, safe: (value: string, what: string) => string): string {
-  const m = /^https?:\/\/[^/?#]+([^?#]*)/i.exec(e.upstream);
-  const path = m ? m[1] : '';
-  if (!path) return '';
-  const target = safe(path, 'upstream path');
-  const lines = ['    # The upstream URL has a path: map the endpoint prefix onto it (proxy_pass takes no URI here).'];
-  if (e.path === '/') lines.push(`    rewrite ^/(.*)$ ${target}$1 break;`);
-  else {
-    lines.push(`    rewrite ^${regexLiteral(e.path)}$ ${target} break;`);
-    lines.push(`    rewrite ^${regexLiteral(e.path)}/(.*)$ ${target}$1 break;`);
-  }
-  return lines.join('\n') + '\n';
-}
-
 /**
  * server.conf's named locations for every limited endpoint ('' when none): the limit + upstream,
  * and the 429 answer. `accessLog` is the decision log directive; `safe` vets values put in the conf.
@@ -133,7 +112,8 @@ export function limitedLocations(config: CoreConfig, dir: string, accessLog: str
     if (!l) return;
     const tooMany = '@mcp_authz_rate_limited_' + ident(e);
     out.push(`# Endpoint "${e.id}" after its check allowed the request: ${describe(l)} per subject, then
-# the upstream. Reached only by try_files from the endpoint's locations (a named location has no URL).
+# the upstream. Reached only by try_files or the tool gate from the endpoint's locations (a named
+# location has no URL).
 location ${limitedName(e)} {
     # Keyed on the checked subject. burst = at once minus the one the rate admits; nodelay answers
     # at once instead of queueing requests (a held POST would stall the client's stream).

@@ -20,6 +20,7 @@ import { jwksLocation, jwksUris } from '../njs/jwks-locations.ts';
 import { postBlocks } from './post-conf.ts';
 import { IDENTITY_SLOTS, slotHeader } from '../njs/identity-slots.ts';
 import { inheritedLimitGuard, limitedLocations, limitReqZones, rateLimitHandoff } from './rate-limit-conf.ts';
+import { allowListDirectives, hasToolRules, requestRuleLocations, toolGateDirectives } from './render-request-rules.ts';
 
 export interface NginxOptions {
   /** Absolute directory the files are written to (js_path and include paths point here). */
@@ -254,7 +255,7 @@ location @mcp_authz_deny {
     js_content mcp_authz_edge.deny;
     ${accessLog(o)}
 }
-`;
+${requestRuleLocations(config, o.dir, accessLog(o), confValue)}`;
 }
 
 function endpointConf(config: CoreConfig, e: EndpointConfig, o: NginxOptions): string {
@@ -282,13 +283,28 @@ auth_request_set $mcp_authz_cache $upstream_cache_status;    # HIT: decided with
 ${captured.join('\n')}
 error_page 401 403 = @mcp_authz_deny;
 ${accessLog(o)}
-${e.rate_limit ? inheritedLimitGuard(config, '') : ''}${e.rate_limit ? rateLimitHandoff(e) : '\n' + endpointUpstreamConf(config, e)}`;
+${e.rate_limit ? inheritedLimitGuard(config, '') : ''}${endpointTail(config, e)}`;
+}
+
+/**
+ * Where an allowed request goes from the endpoint location: the tool gate (which continues to
+ * the rate limit or the upstream), the rate limit (which then proxies), or straight upstream.
+ */
+function endpointTail(config: CoreConfig, e: EndpointConfig): string {
+  if (hasToolRules(e)) return '\n' + toolGateDirectives(e);
+  if (e.rate_limit) return rateLimitHandoff(e);
+  return '\n' + endpointUpstreamConf(config, e);
+}
+
+/** Whether the proxying happens in a named location, reached by the tool gate or try_files. */
+function proxiedFromNamedLocation(e: EndpointConfig): boolean {
+  return !!e.rate_limit || hasToolRules(e);
 }
 
 /**
  * How an allowed request reaches the upstream: proxying, identity headers, credential stripping,
- * streaming, CORS. Part of endpoint-<id>.conf, or, for a rate-limited endpoint, its own file
- * endpoint-<id>-upstream.conf included by the named location that applies the limit.
+ * streaming, CORS. Part of endpoint-<id>.conf, or, for a rate-limited or tool-gated endpoint, its
+ * own file endpoint-<id>-upstream.conf included by the named location that proxies.
  */
 export function endpointUpstreamConf(config: CoreConfig, e: EndpointConfig): string {
   const names = config.identity_headers;
@@ -301,8 +317,8 @@ export function endpointUpstreamConf(config: CoreConfig, e: EndpointConfig): str
   const u = splitUrl(e.upstream);
   const authority = u ? u.origin.replace(/^https?:\/\//i, '') : '';
   const scheme = /^https/i.test(e.upstream) ? 'https' : 'http';
-  // A named location cannot give proxy_pass a URI; rate-limit-conf.ts rewrites to the upstream path instead.
-  const path = u && u.path && !e.rate_limit ? confValue(u.path, 'upstream path') : '';
+  // A named location cannot give proxy_pass a URI; named-upstream-rewrite.ts rewrites to the path instead.
+  const path = u && u.path && !proxiedFromNamedLocation(e) ? confValue(u.path, 'upstream path') : '';
   return `proxy_pass ${scheme}://${upstreamName(e)}${path};
 proxy_set_header Host ${q(authority, 'upstream')};
 proxy_http_version 1.1;
@@ -316,7 +332,7 @@ proxy_set_header X-Forwarded-Host $host;
 ${identity.join('\n')}
 # Credentials and proxy-asserted identity never reach the upstream.
 ${removed.map(function (h) { return `proxy_set_header ${h} "";`; }).join('\n')}
-
+${allowListDirectives(config, e)}
 # Streamable HTTP / SSE: pass events as the upstream writes them, keep long streams open.
 proxy_buffering off;
 proxy_cache off;
@@ -345,7 +361,7 @@ export function renderConf(config: CoreConfig, o: NginxOptions): Record<string, 
   };
   config.endpoints.forEach(function (e) {
     files['endpoint-' + e.id + '.conf'] = endpointConf(config, e, o);
-    if (e.rate_limit) files['endpoint-' + e.id + '-upstream.conf'] = endpointUpstreamConf(config, e);
+    if (proxiedFromNamedLocation(e)) files['endpoint-' + e.id + '-upstream.conf'] = endpointUpstreamConf(config, e);
   });
   return files;
 }

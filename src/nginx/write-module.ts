@@ -33,6 +33,7 @@ export async function writeNginxModule(configPath: string, outDir: string, env: 
   const bundles = await buildBundles(core, { jwksMaxAge: options.jwksFresh + options.jwksMaxStale });
   files['mcp-authz.js'] = bundles.check;
   files['mcp-authz-edge.js'] = bundles.edge;
+  files['mcp-authz-tools.js'] = bundles.tools;
   mkdirSync(dir, { recursive: true });
   for (const name of Object.keys(files)) writeFileSync(join(dir, name), files[name]);
   // The bundle embeds API keys and static tokens: readable by its owner and group only.

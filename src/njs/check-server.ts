@@ -7,16 +7,21 @@
  * A thrown error becomes a 500 from nginx: the check fails closed.
  */
 import { decide } from '../core/decide.ts';
+import { endpointById } from '../core/endpoint-match.ts';
 import { config } from './bundled-config.ts';
 import { njsPorts } from './njs-ports.ts';
 import { forwardedRequest } from './request.ts';
+import { encodePrincipal, PRINCIPAL_HEADER } from './tool-principal.ts';
 import { sendCheckResult, sendRespond } from './response.ts';
 
 const CHECK_PREFIX = '/check/';
 
 async function check(r: NginxHTTPRequest): Promise<void> {
   const endpointId = r.uri.indexOf(CHECK_PREFIX) === 0 ? r.uri.slice(CHECK_PREFIX.length) : '';
-  const d = await decide(forwardedRequest(r), config, njsPorts(r, config), { endpointId: endpointId });
+  // auth_request never carries the body: per-tool rules run afterwards in the tool gate (tool-gate.ts).
+  const d = await decide(forwardedRequest(r), config, njsPorts(r, config), { endpointId: endpointId, toolRulesElsewhere: true });
+  const endpoint = endpointById(config, endpointId);
+  if (d.action === 'allow' && endpoint && endpoint.tools && endpoint.tools.length) r.headersOut[PRINCIPAL_HEADER] = encodePrincipal(d.principal);
   sendCheckResult(r, d, config.identity_headers);
 }
 

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { decide, endpointFor, precheck, type DecideOptions } from '../core/decide.ts';
 import { decisionCacheKey } from '../core/decision-cache-key.ts';
 import { isMetadataPath } from '../core/metadata-route.ts';
+import { applyRequestRules } from '../core/request-rules.ts';
 import { denial } from '../core/responses.ts';
 import type { CoreConfig, CoreRequest, Decision, Ports } from '../core/types.ts';
 
@@ -31,9 +32,10 @@ export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries
       const pre = endpoint ? precheck(req, config, endpoint) : null;
       const key = endpoint && authorization && !pre ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256) : null;
       const hit = key ? entries.get(key) : undefined;
-      if (key && hit && hit.until > ports.now()) {
+      if (endpoint && key && hit && hit.until > ports.now()) {
         const d = hit.decision;
-        return { decision: d.action === 'allow' ? d : denial(req, config, endpoint, d.reason), cached: true };
+        // The token decision is cached; tool rules and the header allow-list depend on this request.
+        return { decision: d.action === 'allow' ? applyRequestRules(d, req, config, endpoint, options) : denial(req, config, endpoint, d.reason), cached: true };
       }
       if (key && hit) entries.delete(key);
       const decision = pre ?? (await decide(req, config, ports, options));

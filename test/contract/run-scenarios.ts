@@ -29,7 +29,7 @@ export function sendThroughProxy(base: () => string, upstream: () => EchoUpstrea
   return async (req) => {
     const up = upstream();
     up.clear();
-    const res = await request(base() + req.path, { method: req.method, headers: req.headers, localAddress: req.localAddress, body: req.method === 'POST' ? '{}' : undefined });
+    const res = await request(base() + req.path, { method: req.method, headers: req.headers, localAddress: req.localAddress, body: req.body ?? (req.method === 'POST' ? '{}' : undefined) });
     const seen = up.requests.length ? up.requests[up.requests.length - 1] : null;
     return { status: res.status, headers: res.headers, body: res.body, upstream: seen ? (seen.headers as Record<string, string>) : null };
   };

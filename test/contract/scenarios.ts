@@ -14,6 +14,8 @@ export interface ScenarioRequest {
   headers: Record<string, string>;
   /** Connect from this loopback address (a different peer). */
   localAddress?: string;
+  /** Request body; when absent a POST sends `{}`. */
+  body?: string;
 }
 
 export interface Expectation {
@@ -33,7 +35,7 @@ export interface Expectation {
 }
 
 /** The adapters the table runs against. */
-export type AdapterName = 'core' | 'njs' | 'ext_authz' | 'forward_auth_caddy' | 'forward_auth_nginx';
+export type AdapterName = 'core' | 'njs' | 'ext_authz' | 'forward_auth_caddy' | 'forward_auth_nginx' | 'forward_auth_traefik';
 
 export interface Scenario {
   name: string;

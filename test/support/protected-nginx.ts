@@ -45,6 +45,7 @@ export async function startProtectedNginx(config: CoreConfig, opts: ProtectedNgi
   const bundles = await buildBundles(config, { jwksMaxAge: options.jwksFresh + options.jwksMaxStale });
   files['mcp-authz.js'] = bundles.check;
   files['mcp-authz-edge.js'] = bundles.edge;
+  files['mcp-authz-tools.js'] = bundles.tools;
   const prefixed: Record<string, string> = {};
   for (const name of Object.keys(files)) prefixed['mcp-authz/' + name] = files[name];
   const nginx = await startNginx({

@@ -41,7 +41,7 @@ describe('buildBundles', () => {
   });
 
   test('each bundle ends with `export default <name>;` and has no `export {…}`', () => {
-    for (const b of [bundles.check, bundles.edge]) {
+    for (const b of [bundles.check, bundles.edge, bundles.tools]) {
       assert.match(b, /\nexport default [\w$]+;\n$/);
       assert.doesNotMatch(b, /export\s*\{/);
       assert.equal(b.match(/\bexport\b/g)?.length, 1);
@@ -49,7 +49,7 @@ describe('buildBundles', () => {
   });
 
   test('contains no syntax or APIs njs 0.7.9 lacks', () => {
-    for (const b of [bundles.check, bundles.edge]) {
+    for (const b of [bundles.check, bundles.edge, bundles.tools]) {
       assert.doesNotMatch(b, /\bfor\s*\([^)]*\bof\b/);
       assert.doesNotMatch(b, /\bclass\s+[\w$]+/);
       assert.doesNotMatch(b, /function\s*\*/);
@@ -72,6 +72,12 @@ describe('buildBundles', () => {
     assert.ok(bundles.edge.length < 4000, `edge bundle is ${bundles.edge.length} bytes`);
     assert.ok(!bundles.edge.includes('https://issuer.example'), 'configuration in the edge bundle');
     assert.ok(!bundles.edge.includes('insufficient_scope'), 'decision code in the edge bundle');
+  });
+
+  test('the tools bundle carries the tool gate and no configuration', () => {
+    assert.match(bundles.tools, /export default [\w$]+;\n$/);
+    assert.ok(bundles.tools.includes('tools/call'), 'the tool policy is in it');
+    assert.ok(!bundles.tools.includes('https://issuer.example'), 'configuration in the tools bundle');
   });
 
   test('a configuration value that reads like banned syntax does not fail the build',

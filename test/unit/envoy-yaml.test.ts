@@ -68,8 +68,9 @@ describe('envoy/envoy.yaml decodes as envoy.config.bootstrap.v3.Bootstrap', () =
     assert.equal(extAuthz.failure_mode_allow, false);
     assert.equal(extAuthz.status_on_error.code, 'ServiceUnavailable');
     assert.equal(root.lookupEnum('envoy.type.v3.StatusCode').values[extAuthz.status_on_error.code], 503);
-    assert.equal(extAuthz.with_request_body.max_request_bytes, 65536);
-    assert.equal(extAuthz.with_request_body.allow_partial_message, true);
+    // Per-tool rules: the whole body up to max_body_bytes' default, never a cut one.
+    assert.equal(extAuthz.with_request_body.max_request_bytes, 1048576);
+    assert.equal(extAuthz.with_request_body.allow_partial_message, false);
     assert.ok(!extAuthz.include_peer_certificate);
   });
 

@@ -614,7 +614,9 @@ describe('traefik/dynamic.yml (file provider)', () => {
     assert.equal(fas.length, 1);
     const fa = fas[0];
     assert.equal(fa.trustForwardHeader, false);
-    assert.notEqual(fa.forwardBody, true, 'the body stays with the upstream');
+    // Per-tool rules read the body; Traefik buffers it, so never without a bound (-1 = none).
+    assert.equal(fa.forwardBody, true, 'the body goes to the check for per-tool rules');
+    assert.equal(fa.maxBodySize, 1048576, 'maxBodySize = the default max_body_bytes');
     assert.notEqual(fa.preserveRequestMethod, true, 'mcp-authz reads the method from X-Forwarded-Method');
     const address = new URL(fa.address);
     assert.equal(address.protocol, 'http:');
@@ -633,7 +635,7 @@ describe('traefik/dynamic.yml (file provider)', () => {
       assert.ok(request.includes(h), `authRequestHeaders lacks ${h}`);
     }
     // A credential or asserted identity the check reads must never reach the MCP server as sent.
-    const passThrough = ['origin', 'access-control-request-method', 'mcp-protocol-version'];
+    const passThrough = ['origin', 'access-control-request-method', 'mcp-protocol-version', 'content-encoding'];
     for (const h of request.filter((x) => !passThrough.includes(x))) {
       assert.ok(response.includes(h), `${h} goes to the check but is not stripped upstream (list it in authResponseHeaders)`);
     }
