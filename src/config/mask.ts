@@ -15,6 +15,10 @@ export const SECRET_PATHS: readonly PathPattern[] = [
   ['endpoints', '*', 'strategies', '*', 'keys', '*', 'key'],
   // bearer strategy: the static tokens.
   ['endpoints', '*', 'strategies', '*', 'tokens', '*', 'token'],
+  // Outbound credentials (upstream_auth): static token, API key, OAuth client secret.
+  ['endpoints', '*', 'upstream_auth', 'token'],
+  ['endpoints', '*', 'upstream_auth', 'key'],
+  ['endpoints', '*', 'upstream_auth', 'client_secret'],
   // Authorization Server: password hashes (crackable offline) and a Redis URL's password.
   ['authorization_server', 'users', '*', 'password_hash'],
   ['authorization_server', 'storage', 'url'],

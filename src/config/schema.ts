@@ -9,6 +9,7 @@ import type { AppConfig, AppEndpointConfig, AppJwtStrategy, AppStrategy } from '
 import { parseCidr } from '../core/cidr.ts';
 import { authorizationServer } from './authorization-server-schema.ts';
 import { fillCompanionJwks } from './companion-jwks.ts';
+import { bypassList, checkUpstreamRules, upstreamAuth } from './upstream-auth-schema.ts';
 import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { deriveEndpointId, endpointPathProblem, ENDPOINT_ID } from './path-rules.ts';
 import {
@@ -206,6 +207,8 @@ const endpoint = z
     scopes_supported: z.array(scopeToken).optional(),
     resource_name: nonEmpty.nullable().default(null),
     pass_authorization: z.boolean().default(false),
+    upstream_auth: upstreamAuth.nullable().default(null),
+    bypass: bypassList,
     strategies: z.array(strategy).min(1, 'must list at least one strategy'),
     policy: policy.prefault({}),
     claims: claims.prefault({}),
@@ -225,6 +228,7 @@ const endpoint = z
     },
     { when: () => true },
   )
+  .superRefine(checkUpstreamRules, { when: () => true })
   .transform((ep): AppEndpointConfig => ({
     id: ep.id ?? deriveEndpointId(ep.path),
     path: ep.path,
@@ -234,6 +238,8 @@ const endpoint = z
     scopes_supported: ep.scopes_supported ?? [...new Set(ep.policy.required_scopes)],
     resource_name: ep.resource_name,
     pass_authorization: ep.pass_authorization,
+    upstream_auth: ep.upstream_auth,
+    bypass: ep.bypass,
     strategies: ep.strategies.map((s): AppStrategy => (s.type === 'jwt' ? finishJwt(s, ep.resource) : s)),
     policy: ep.policy,
     claims: ep.claims,

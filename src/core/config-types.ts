@@ -3,6 +3,10 @@
  * defaults and ${ENV} expansion. Plain data so it can be embedded in the njs bundle as JSON.
  */
 
+import type { UpstreamAuth } from './upstream-auth-config.ts';
+
+export type { UpstreamAuth };
+
 /** A public JSON Web Key (RFC 7517), only the members verification reads. */
 export interface Jwk {
   kty: string;
@@ -134,6 +138,13 @@ export interface EndpointConfig {
   claims: ClaimMapping;
   /** Let the client's Authorization header reach the upstream (off by default: no passthrough). */
   pass_authorization: boolean;
+  /** Credential sent to the upstream instead of the client's (upstream-auth-config.ts); absent = none. */
+  upstream_auth?: UpstreamAuth | null;
+  /**
+   * Public sub-paths (normalised, below `path`) that skip inbound auth: exact paths, or a prefix
+   * when the entry ends in `/*`. No identity and no credential of anyone goes upstream there.
+   */
+  bypass?: string[];
 }
 
 export interface CoreConfig {

@@ -12,6 +12,7 @@
  */
 import type { CoreConfig, EndpointConfig } from './config-types.ts';
 import { bearerToken } from './bearer-token.ts';
+import { bypassDecision } from './bypass-decision.ts';
 import { isPreflight } from './cors.ts';
 import { endpointById, matchEndpoint } from './endpoint-match.ts';
 import { spoofedAlias } from './header-aliases.ts';
@@ -21,7 +22,8 @@ import { checkPolicy } from './policy.ts';
 import { denial, metadataResponse, preflightResponse } from './responses.ts';
 import { runStrategies } from './strategies/run-strategies.ts';
 import { queryParamNames } from './url.ts';
-import type { CoreRequest, Decision, Ports, Respond } from './types.ts';
+import { upstreamChanges } from './upstream-credential.ts';
+import type { Allow, CoreRequest, Decision, Ports, Respond } from './types.ts';
 
 export interface DecideOptions {
   /** Pin the endpoint (nginx location, Envoy context_extensions) instead of matching the path. */
@@ -52,8 +54,11 @@ export function precheck(req: CoreRequest, config: CoreConfig, endpoint: Endpoin
 async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: EndpointConfig, ports: Ports): Promise<Decision> {
   const pre = precheck(req, config, endpoint);
   if (pre) return pre;
+  const bypass = bypassDecision(req, config, endpoint);
+  if (bypass) return bypass;
   const authorization = req.headers['authorization'];
-  const outcome = await runStrategies(endpoint.strategies, { req: req, bearer: bearerToken(authorization), endpoint: endpoint, ports: ports });
+  const bearer = bearerToken(authorization);
+  const outcome = await runStrategies(endpoint.strategies, { req: req, bearer: bearer, endpoint: endpoint, ports: ports });
   if (outcome.kind !== 'accept') return denial(req, config, endpoint, outcome.kind === 'reject' ? outcome.reason : 'missing_credentials');
   const policy = checkPolicy(outcome.principal, endpoint.policy);
   if (!policy.ok) {
@@ -61,15 +66,24 @@ async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: 
     d.subject = outcome.principal.subject;
     return d;
   }
-  return {
+  const outbound = await upstreamChanges(endpoint, outcome.principal, bearer.kind === 'token' ? bearer.token : null, ports);
+  if (!outbound.ok) {
+    const d = denial(req, config, endpoint, outbound.reason);
+    d.subject = outcome.principal.subject;
+    return d;
+  }
+  const allow: Allow = {
     action: 'allow',
     endpoint: endpoint.id,
     principal: outcome.principal,
-    setHeaders: identityHeaders(outcome.principal, config.identity_headers),
+    setHeaders: Object.assign(identityHeaders(outcome.principal, config.identity_headers), outbound.value.headers),
     removeHeaders: headersToRemove(endpoint, config.identity_headers),
     reason: 'ok',
-    cacheTtl: outcome.ttl,
+    // A cached decision carries the credential: never past the credential's own lifetime.
+    cacheTtl: outbound.value.ttl === null ? outcome.ttl : Math.max(0, Math.min(outcome.ttl, Math.floor(outbound.value.ttl))),
   };
+  if (Object.keys(outbound.value.query).length) allow.setQuery = outbound.value.query;
+  return allow;
 }
 
 /** The endpoint a request is for: pinned by the adapter, else matched by path. */

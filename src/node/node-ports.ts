@@ -4,6 +4,7 @@
  */
 import type { Ports } from '../core/types.ts';
 import { createJwksCache } from './jwks-cache.ts';
+import { createUpstreamCredentials, type UpstreamCredentialOptions } from './upstream-credentials.ts';
 import { nodeSupportsAlg, webcryptoVerify } from './webcrypto-verify.ts';
 
 const MAX_JWKS_BYTES = 256 * 1024;
@@ -23,6 +24,8 @@ export interface NodePortsOptions {
   jwksTtl?: number;
   jwksRefreshInterval?: number;
   jwksMaxStale?: number;
+  /** Outbound credentials (upstream_auth): token fetching, caching and scripts. */
+  upstream?: UpstreamCredentialOptions;
 }
 
 /** Ports for the Node adapters (forward-auth, ext_authz) and for running core in tests. */
@@ -39,5 +42,6 @@ export function nodePorts(o: NodePortsOptions = {}): Ports {
       now,
       fetchJson: o.fetchJson || fetchJson,
     }),
+    upstreamCredential: createUpstreamCredentials(Object.assign({ now }, o.upstream)),
   };
 }
