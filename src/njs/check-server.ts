@@ -11,12 +11,16 @@ import { config } from './bundled-config.ts';
 import { njsPorts } from './njs-ports.ts';
 import { forwardedRequest } from './request.ts';
 import { sendCheckResult, sendRespond } from './response.ts';
+import { credentialFetch } from './credential-fetch.ts';
+import { sendUpstreamChanges } from './upstream-changes.ts';
 
 const CHECK_PREFIX = '/check/';
 
 async function check(r: NginxHTTPRequest): Promise<void> {
   const endpointId = r.uri.indexOf(CHECK_PREFIX) === 0 ? r.uri.slice(CHECK_PREFIX.length) : '';
-  const d = await decide(forwardedRequest(r), config, njsPorts(r, config), { endpointId: endpointId });
+  const req = forwardedRequest(r);
+  const d = await decide(req, config, njsPorts(r, config), { endpointId: endpointId });
+  sendUpstreamChanges(r, d, config, req.query);
   sendCheckResult(r, d, config.identity_headers);
 }
 
@@ -29,4 +33,4 @@ async function respond(r: NginxHTTPRequest): Promise<void> {
   else r.return(500);
 }
 
-export default { check: check, respond: respond };
+export default { check: check, respond: respond, credential: credentialFetch };
