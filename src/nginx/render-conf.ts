@@ -237,7 +237,7 @@ location ^~ /_mcp_authz/check/ {
     proxy_cache mcp_authz_decisions;
     proxy_cache_key "$uri $mcp_authz_token_key";
     proxy_cache_bypass $mcp_authz_no_token${hasBypass(config) ? ' $mcp_authz_bypass' : ''};
-    proxy_no_cache $mcp_authz_no_token${hasBypass(config) ? ' $mcp_authz_bypass' : ''};
+    proxy_no_cache $mcp_authz_no_token${hasBypass(config) ? ' $mcp_authz_bypass' : ''};${hasBypass(config) ? '\n    uninitialized_variable_warn off;    # $mcp_authz_bypass is set on public sub-paths only' : ''}
     proxy_cache_lock off;
 ${FORWARD_TO_CHECK}
 }

@@ -138,7 +138,10 @@ export function bypassLocations(e: EndpointConfig, include: string): string {
   return (e.bypass || []).map(function (entry) {
     const loc = entry.slice(-2) === '/*' ? '^~ ' + safe(entry.slice(0, -1), 'bypass path') : '= ' + safe(entry, 'bypass path');
     // The check decides bypass itself; the flag only keeps this path out of the decision cache.
-    return `location ${loc} { set $mcp_authz_bypass 1; ${include} }`;
+    // A prefix entry's directory itself is not public: its own location stops nginx from
+    // redirecting it to the prefix with a slash.
+    const dir = entry.slice(-2) === '/*' ? `location = ${safe(entry.slice(0, -2), 'bypass path')} { ${include} }\n` : '';
+    return `${dir}location ${loc} { set $mcp_authz_bypass 1; ${include} }`;
   }).join('\n');
 }
 

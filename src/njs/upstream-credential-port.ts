@@ -39,7 +39,8 @@ async function scripted(endpoint: EndpointConfig, principal: Principal, subjectT
       endpoint: { id: endpoint.id, resource: endpoint.resource, upstream: endpoint.upstream },
       principal: principal,
       subjectToken: subjectToken,
-      fetch: ngx.fetch,
+      // ngx.fetch needs `this` to be ngx.
+      fetch: function (url: string, init?: any) { return ngx.fetch(url, init); },
       env: process.env,
     });
     const authorization = typeof out === 'string' ? out : out && typeof out.authorization === 'string' ? out.authorization : '';
@@ -52,10 +53,13 @@ async function scripted(endpoint: EndpointConfig, principal: Principal, subjectT
 
 /** The port bound to one request (subrequests hang off it). */
 export function njsUpstreamCredential(r: NginxHTTPRequest) {
-  return function (endpoint: EndpointConfig, principal: Principal, subjectToken: string | null): Promise<Result<UpstreamCredential>> {
+  return async function (endpoint: EndpointConfig, principal: Principal, subjectToken: string | null): Promise<Result<UpstreamCredential>> {
     const a = endpoint.upstream_auth;
-    if (a && a.type === 'script') return scripted(endpoint, principal, subjectToken, a.file);
-    if (a && (a.type === 'client_credentials' || a.type === 'token_exchange')) return cached(r, endpoint, a.type === 'token_exchange' ? subjectToken : null);
-    return Promise.resolve(fail('no fetched credential for this endpoint'));
+    let result: Result<UpstreamCredential> = fail('no fetched credential for this endpoint');
+    if (a && a.type === 'script') result = await scripted(endpoint, principal, subjectToken, a.file);
+    else if (a && (a.type === 'client_credentials' || a.type === 'token_exchange')) result = await cached(r, endpoint, a.type === 'token_exchange' ? subjectToken : null);
+    // The detail never holds a secret (HTTP status, script error message): for the operator.
+    if (!result.ok) ngx.log(ngx.ERR, 'mcp-authz: no upstream credential for endpoint ' + endpoint.id + ': ' + (result.detail || result.reason));
+    return result;
   };
 }
