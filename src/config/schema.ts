@@ -238,8 +238,9 @@ const endpoint = z
     scopes_supported: ep.scopes_supported ?? [...new Set(ep.policy.required_scopes)],
     resource_name: ep.resource_name,
     pass_authorization: ep.pass_authorization,
-    upstream_auth: ep.upstream_auth,
-    bypass: ep.bypass,
+    // Only when set, so configurations without them stay exactly as before.
+    ...(ep.upstream_auth ? { upstream_auth: ep.upstream_auth } : {}),
+    ...(ep.bypass.length ? { bypass: ep.bypass } : {}),
     strategies: ep.strategies.map((s): AppStrategy => (s.type === 'jwt' ? finishJwt(s, ep.resource) : s)),
     policy: ep.policy,
     claims: ep.claims,

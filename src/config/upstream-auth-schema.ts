@@ -105,12 +105,14 @@ export const upstreamAuth = z.discriminatedUnion('type', [
   scriptAuth,
 ]);
 
+// Written into nginx locations: nothing that could end or alter a directive.
+const BYPASS_ENTRY = /^\/[^\s"';{}$\\*?#]*(\/\*)?$/;
+
 /** `bypass:` of an endpoint: absolute paths, optionally ending in `/*`. */
 export const bypassList = z
   .array(
     checkedString((v) =>
-      // Written into nginx locations: nothing that could end or alter a directive.
-      /^\/[^\s"';{}$\\*?#]*(\/\*)?$/.test(v) ? undefined : 'must be an absolute path without spaces, quotes, ";", "{", "}", "$", "?" or "#", optionally ending in "/*"',
+      BYPASS_ENTRY.test(v) ? undefined : 'must be an absolute path without spaces, quotes, ";", "{", "}", "$", "?" or "#", optionally ending in "/*"',
     ),
   )
   .default(() => []);
@@ -124,7 +126,8 @@ export function checkUpstreamRules(ep: unknown, ctx: z.RefinementCtx): void {
   const base = ep.path === '/' ? '/' : ep.path + '/';
   if (Array.isArray(ep.bypass)) {
     ep.bypass.forEach((entry: unknown, i) => {
-      if (typeof entry !== 'string') return;
+      // A malformed entry already has its error.
+      if (typeof entry !== 'string' || !BYPASS_ENTRY.test(entry)) return;
       const plain = entry.slice(-2) === '/*' ? entry.slice(0, -1) : entry;
       if (plain.indexOf(base) !== 0 || (plain === base && entry.slice(-2) !== '/*')) {
         ctx.addIssue({ code: 'custom', path: ['bypass', i], message: `must be a path below the endpoint path ${base}` });

@@ -337,8 +337,10 @@ export function renderConf(config: CoreConfig, o: NginxOptions): Record<string, 
     'main.conf': MAIN_CONF,
     'http.conf': httpConf(config, o),
     'server.conf': serverConf(config, o),
-    'env.conf': envConf(config),
   };
+  // Only when upstream_auth scripts read variables: `env NAME;` lines for the main context.
+  const env = envConf(config);
+  if (env) files['env.conf'] = env;
   config.endpoints.forEach(function (e) {
     files['endpoint-' + e.id + '.conf'] = endpointConf(config, e, o);
   });

@@ -187,6 +187,7 @@ export function outboundProxyPass(e: EndpointConfig, scheme: string, upstream: s
 
 /** main-context lines: `env NAME;` for every variable a script reads. */
 export function envConf(config: CoreConfig): string {
+  if (!scriptEnv(config).length) return '';
   return ['# mcp-authz: include at the top level of nginx.conf (outside http): njs sees only these variables.']
     .concat(scriptEnv(config).map(function (n) { return 'env ' + n + ';'; }))
     .join('\n') + '\n';

@@ -9,27 +9,9 @@ import type { CoreConfig } from '../core/config-types.ts';
 import { endpointById } from '../core/endpoint-match.ts';
 import type { Decision } from '../core/types.ts';
 import { upstreamHeaderName } from '../core/upstream-credential.ts';
+import { withQuery } from '../core/with-query.ts';
 
 import { ARGS_HEADER, CREDENTIAL_HEADER } from './credential-locations.ts';
-
-function encode(value: string): string {
-  return encodeURIComponent(value);
-}
-
-/** `query` with each of `set` replacing any same-named parameter (appended at the end). */
-export function withQuery(query: string, set: Record<string, string>): string {
-  const names = Object.keys(set);
-  const kept = (query ? query.split('&') : []).filter(function (pair) {
-    let name = pair.split('=')[0];
-    try {
-      name = decodeURIComponent(name.replace(/\+/g, ' '));
-    } catch (e) {
-      // keep the raw name
-    }
-    return pair !== '' && names.indexOf(name) < 0;
-  });
-  return kept.concat(names.map(function (n) { return encode(n) + '=' + encode(set[n]); })).join('&');
-}
 
 /** Set the upstream-change headers of an allow (before sendCheckResult answers). */
 export function sendUpstreamChanges(r: NginxHTTPRequest, d: Decision, config: CoreConfig, query: string): void {
