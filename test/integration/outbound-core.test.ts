@@ -165,6 +165,27 @@ describe('outbound credentials: core in Node', () => {
     authorization(await f.as('/xchg/mcp'));
   });
 
+  it('IdP down: the cached token is used past its refresh time until its real expiry, then 503', async () => {
+    let shift = 0;
+    const p = nodePorts({ now: () => Date.now() / 1000 + shift });
+    const token = await world.issuer.mint({ sub: 'alice', aud: PUBLIC + '/cc/mcp', scope: 'mcp:tools', exp: Math.floor(Date.now() / 1000) + 1000 });
+    const as = () => decide(coreRequest({ method: 'POST', path: '/cc/mcp', headers: { authorization: 'Bearer ' + token } }), config, p);
+    const first = authorization(await as());
+    await world.idp.down();
+    try {
+      shift = 280; // expires_in 300, margin 30: refresh due at 270, expiry at 300
+      const stale = await as();
+      assert.equal(authorization(stale), first);
+      assert.equal((stale as { cacheTtl: number }).cacheTtl, 0, 'a stale credential is never cached in a decision');
+      shift = 301;
+      const expired = await as();
+      assert.equal(expired.action, 'respond');
+      assert.equal((expired as { status: number }).status, 503);
+    } finally {
+      await world.idp.up();
+    }
+  });
+
   it('token_exchange: the subject token is the user\'s; cached per user token; another user → another exchange', async () => {
     const f = fresh();
     world.idp.calls.length = 0;

@@ -12,6 +12,7 @@ import { runCheck } from '../../src/config/check.ts';
 import { formatErrors } from '../../src/config/format-errors.ts';
 import { parseConfig, type LoadResult } from '../../src/config/load.ts';
 import { maskSecrets } from '../../src/config/mask.ts';
+import { collectWarnings } from '../../src/config/warnings.ts';
 
 const SECRET = 'client-secret-0123456789';
 const TOKEN = 'upstream-token-0123456789';
@@ -118,5 +119,15 @@ ${endpoint('/f', '    upstream_auth: { type: static, token: "a\\nb", extra: 1 }'
     const printed = parse(result.stdout);
     assert.equal(printed.endpoints[3].upstream_auth.client_secret, '***');
     assert.equal(printed.endpoints[3].upstream_auth.client_id, 'me');
+  });
+
+  it('warns about public sub-paths and pass_authorization overridden by upstream_auth', () => {
+    const config = ok(parseConfig(`endpoints:
+${endpoint('/a', '    upstream_auth: { type: static, token: "${TOKEN}" }\n    pass_authorization: true\n    bypass: [/a/health, /a/public/*]')}
+`, ENV));
+    assert.deepEqual(collectWarnings(config).filter((w) => w.includes('bypass') || w.includes('upstream_auth')), [
+      'endpoint "a" lets /a/health, /a/public/* through without authentication (bypass)',
+      'endpoint "a": upstream_auth replaces the client\'s Authorization, so pass_authorization has no effect on it',
+    ]);
   });
 });
