@@ -12,6 +12,7 @@ import { runCheck } from '../../src/config/check.ts';
 import { formatErrors } from '../../src/config/format-errors.ts';
 import { parseConfig, type LoadResult } from '../../src/config/load.ts';
 import { maskSecrets } from '../../src/config/mask.ts';
+import { resolveTokenEndpoints } from '../../src/config/resolve-token-endpoints.ts';
 import { collectWarnings } from '../../src/config/warnings.ts';
 
 const SECRET = 'client-secret-0123456789';
@@ -129,5 +130,27 @@ ${endpoint('/a', '    upstream_auth: { type: static, token: "${TOKEN}" }\n    pa
       'endpoint "a" lets /a/health, /a/public/* through without authentication (bypass)',
       'endpoint "a": upstream_auth replaces the client\'s Authorization, so pass_authorization has no effect on it',
     ]);
+  });
+
+  it('resolveTokenEndpoints: fills token_endpoint from discovery; a foreign issuer or no token_endpoint is an error at its path', async () => {
+    const yaml = `endpoints:
+${endpoint('/a', '    upstream_auth: { type: client_credentials, issuer: https://idp.example.com, client_id: me, client_secret: s }')}
+${endpoint('/b', '    upstream_auth: { type: client_credentials, issuer: https://other.example.com, client_id: me, client_secret: s }')}
+${endpoint('/c', '    upstream_auth: { type: client_credentials, issuer: https://bare.example.com, client_id: me, client_secret: s }')}
+`;
+    const docs: Record<string, unknown> = {
+      'https://idp.example.com/.well-known/openid-configuration': { issuer: 'https://idp.example.com', token_endpoint: 'https://idp.example.com/token' },
+      'https://other.example.com/.well-known/openid-configuration': { issuer: 'https://evil.example.com', token_endpoint: 'https://evil.example.com/token' },
+      'https://bare.example.com/.well-known/openid-configuration': { issuer: 'https://bare.example.com' },
+    };
+    const r = await resolveTokenEndpoints(ok(parseConfig(yaml, {})), async (url) => docs[url]);
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.ok ? [] : formatErrors(r.errors), [
+      'endpoints[1].upstream_auth.issuer: discovery document at https://other.example.com/.well-known/openid-configuration names another issuer',
+      'endpoints[2].upstream_auth.token_endpoint: discovery document at https://bare.example.com/.well-known/openid-configuration has no usable token_endpoint',
+    ]);
+    const good = await resolveTokenEndpoints(ok(parseConfig(`endpoints:\n${endpoint('/a', '    upstream_auth: { type: client_credentials, issuer: https://idp.example.com, client_id: me, client_secret: s }')}`, {})), async (url) => docs[url]);
+    assert.ok(good.ok);
+    assert.equal((good.config.endpoints[0].upstream_auth as { token_endpoint: string }).token_endpoint, 'https://idp.example.com/token');
   });
 });
