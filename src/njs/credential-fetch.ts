@@ -42,7 +42,8 @@ export async function credentialFetch(r: NginxHTTPRequest): Promise<void> {
     if (reply.status === 200) {
       const token = parseTokenResponse(reply.responseText || '');
       if (!token) return unavailable(r, 'token response has no access_token');
-      const now = Math.floor(Date.now() / 1000);
+      // Fractional seconds: the bounds njs checks are exact; X-Accel-Expires rounds down.
+      const now = Date.now() / 1000;
       const lifetime = token.expiresIn === null ? a.default_ttl : token.expiresIn;
       const fresh = Math.max(0, Math.floor(lifetime - a.expiry_margin));
       const body: CachedCredential = { authorization: 'Bearer ' + token.accessToken, expires_at: now + lifetime, refresh_at: now + fresh };

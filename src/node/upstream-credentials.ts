@@ -94,8 +94,8 @@ export function createUpstreamCredentials(o: UpstreamCredentialOptions = {}): Up
     return doc.token_endpoint;
   }
 
+  /** The cached token; past its refresh time (a refresh running or failed) its ttl is 0, so no decision keeps it. */
   function served(e: Entry, t: number): Result<UpstreamCredential> {
-    // During a refresh or after a failed one: usable until it really expires, never cached further.
     return { ok: true, value: { authorization: e.authorization as string, ttl: Math.max(0, e.refreshAt - t) } };
   }
 

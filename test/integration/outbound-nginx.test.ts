@@ -169,6 +169,24 @@ describe('outbound credentials: njs in nginx', () => {
     }
   });
 
+  it('token_exchange: 10 concurrent checks with one user token → 1 exchange (the lock is per token hash)', async () => {
+    await withFreshNginx(async (n) => {
+      world.idp.calls.length = 0;
+      world.idp.setDelay(300);
+      try {
+        const alice = await world.issuer.mint({ sub: 'alice', aud: PUBLIC + '/xchg/mcp', scope: 'mcp:tools' });
+        world.upstream.clear();
+        // Distinct query strings: each misses the decision cache and asks for the credential.
+        const res = await Promise.all(Array.from({ length: 10 }, (_, i) => request(n.url + '/xchg/mcp?i=' + i, { method: 'POST', headers: { authorization: 'Bearer ' + alice }, body: '{}' })));
+        for (const r of res) assert.equal(r.status, 200, r.body);
+        assert.equal(world.idp.calls.length, 1);
+        assert.equal(new Set(world.upstream.requests.map((r) => r.headers.authorization)).size, 1);
+      } finally {
+        world.idp.setDelay(0);
+      }
+    });
+  });
+
   it('token_exchange: cached per user token (same token twice → 1 exchange; another user → another); key is a hash', async () => {
     await withFreshNginx(async (n) => {
       world.idp.calls.length = 0;

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { closeServer, listen } from './listen.ts';
@@ -140,7 +141,6 @@ export async function startTokenIdp(o: TokenIdpOptions): Promise<TokenIdp> {
         return;
       }
       // Hand oidc-provider the body we already read.
-      const { Readable } = await import('node:stream');
       const replay = Object.assign(Readable.from([body]), { headers: req.headers, method: req.method, url: req.url, socket: req.socket, connection: req.socket, httpVersion: req.httpVersion }) as unknown as IncomingMessage;
       res.on('finish', () => { call.status = res.statusCode; });
       void callback(replay, res);
