@@ -88,4 +88,22 @@ describe('outbound credentials: ext_authz over gRPC', () => {
     assert.deepEqual(decodeProtoJson(ROOT, 'envoy.service.auth.v3.CheckResponse', msg).errors, []);
     assert.deepEqual(msg.ok_response?.query_parameters_to_set, [{ key: 'api_key', value: 'k' }]);
   });
+
+  it('IdP down, nothing cached → a 503 denied_response with Retry-After (fail closed)', async () => {
+    const fresh = await startExtAuthzServer({ config, decider: createCachedDecider(config, nodePorts()), observer: createObserver(serviceMetrics(), () => undefined) }, '127.0.0.1:0');
+    const c = createExtAuthzClient('127.0.0.1:' + fresh.port);
+    await world.idp.down();
+    try {
+      const token = await world.issuer.mint({ sub: 'alice', aud: 'https://mcp.example.test/cc/mcp', scope: 'mcp:tools' });
+      const req = { method: 'POST', path: '/cc/mcp', headers: { authorization: 'Bearer ' + token } };
+      const got = observe(req, await c.check(checkRequest(config, req)));
+      assert.equal(got.status, 503);
+      assert.equal(got.headers['retry-after'], '5');
+      assert.equal(got.upstream, null);
+    } finally {
+      await world.idp.up();
+      c.close();
+      await fresh.stop();
+    }
+  });
 });
