@@ -36,6 +36,8 @@ export interface UpstreamCredentialOptions {
   /** Bound on cached tokens (token exchange makes one per user token); default 10000. */
   maxEntries?: number;
   env?: Record<string, string | undefined>;
+  /** Told why an endpoint got no fresh credential (never a secret: statuses, error messages). */
+  onFailure?: (endpointId: string, detail: string) => void;
   /** Load a script module's default export; default: dynamic import of the file. */
   loadScript?: (file: string) => Promise<UpstreamScript>;
 }
@@ -99,12 +101,13 @@ export function createUpstreamCredentials(o: UpstreamCredentialOptions = {}): Up
     return { ok: true, value: { authorization: e.authorization as string, ttl: Math.max(0, e.refreshAt - t) } };
   }
 
-  async function refresh(e: Entry, a: UpstreamTokenAuth, subjectToken: string | null): Promise<Result<UpstreamCredential>> {
+  async function refresh(key: string, e: Entry, a: UpstreamTokenAuth, subjectToken: string | null): Promise<Result<UpstreamCredential>> {
     let issued: IssuedToken;
     try {
       issued = await requestToken(await tokenEndpoint(a), a, subjectToken, deps);
     } catch (err) {
       const t = now();
+      o.onFailure?.(key, (err as Error).message);
       if (e.authorization && t < e.expiresAt) return served(e, t);
       return { ok: false, reason: UNAVAILABLE, detail: (err as Error).message };
     }
@@ -130,7 +133,7 @@ export function createUpstreamCredentials(o: UpstreamCredentialOptions = {}): Up
     if (e.authorization && t < e.refreshAt) return Promise.resolve(served(e, t));
     if (e.inflight) return e.authorization && t < e.expiresAt ? Promise.resolve(served(e, t)) : e.inflight;
     const entry = e;
-    entry.inflight = refresh(entry, a, subjectToken).finally(() => { entry.inflight = null; });
+    entry.inflight = refresh(endpoint.id, entry, a, subjectToken).finally(() => { entry.inflight = null; });
     return entry.inflight;
   }
 
@@ -154,6 +157,7 @@ export function createUpstreamCredentials(o: UpstreamCredentialOptions = {}): Up
       const ttl = typeof out === 'object' && typeof out.ttl === 'number' ? Math.max(0, out.ttl) : 0;
       return { ok: true, value: { authorization, ttl } };
     } catch (err) {
+      o.onFailure?.(endpoint.id, 'script failed: ' + (err as Error).message);
       return { ok: false, reason: UNAVAILABLE, detail: 'script failed: ' + (err as Error).message };
     }
   }

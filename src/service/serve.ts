@@ -40,7 +40,10 @@ export async function startService(app: AppConfig, o: { ports?: Ports; writeLine
   const writeLine = o.writeLine ?? ((line: string) => process.stdout.write(line + '\n'));
   const deps = {
     config,
-    decider: createCachedDecider(config, o.ports ?? nodePorts()),
+    decider: createCachedDecider(config, o.ports ?? nodePorts({
+      // Why an upstream_auth credential could not be had: for the operator, next to the 503s.
+      upstream: { onFailure: (endpoint, detail) => writeLine(JSON.stringify({ time: new Date().toISOString(), event: 'upstream_credential_failed', endpoint, detail })) },
+    })),
     observer: createObserver(metrics, writeLine),
   };
   let ready = false;

@@ -53,8 +53,8 @@ describe('outbound credentials: core in Node', () => {
   runScenarioTable('core', () => ({ issuer: world.issuer, send }), OUTBOUND_SCENARIOS);
 
   /** A fresh port set (empty caches) and a helper deciding as alice on an endpoint. */
-  function fresh(): { ports: Ports; as: (path: string, token?: string) => Promise<Decision> } {
-    const p = nodePorts();
+  function fresh(onFailure?: (endpoint: string, detail: string) => void): { ports: Ports; as: (path: string, token?: string) => Promise<Decision> } {
+    const p = nodePorts({ upstream: { onFailure } });
     return {
       ports: p,
       as: async (path, token) => decide(coreRequest({ method: 'POST', path, headers: { authorization: 'Bearer ' + (token ?? (await world.issuer.mint({ sub: 'alice', aud: PUBLIC + path, scope: 'mcp:tools' }))) } }), config, p),
@@ -136,8 +136,9 @@ describe('outbound credentials: core in Node', () => {
     assert.ok(Date.now() - started >= 300, 'waited 100 ms then 200 ms');
   });
 
-  it('fail closed: IdP failing beyond the retries → 503, nothing allowed', async () => {
-    const f = fresh();
+  it('fail closed: IdP failing beyond the retries → 503, nothing allowed; the operator is told why', async () => {
+    const failures: string[] = [];
+    const f = fresh((endpoint, detail) => failures.push(endpoint + ': ' + detail));
     world.idp.calls.length = 0;
     world.idp.failNext(10);
     try {
@@ -146,6 +147,7 @@ describe('outbound credentials: core in Node', () => {
       assert.equal((d as { status: number }).status, 503);
       assert.equal(d.reason, 'upstream_credential_unavailable');
       assert.equal(world.idp.calls.length, 3, '1 try + 2 retries');
+      assert.deepEqual(failures, ['cc-mcp: token endpoint answered HTTP 503']);
     } finally {
       world.idp.failNext(0);
     }
