@@ -18,6 +18,10 @@ export const SECRET_PATHS: readonly PathPattern[] = [
   // introspection strategy: the client secret; remote strategy: static headers (keys to the validator).
   ['endpoints', '*', 'strategies', '*', 'client_secret'],
   ['endpoints', '*', 'strategies', '*', 'headers', '*'],
+  // Outbound credentials (upstream_auth): static token, API key, OAuth client secret.
+  ['endpoints', '*', 'upstream_auth', 'token'],
+  ['endpoints', '*', 'upstream_auth', 'key'],
+  ['endpoints', '*', 'upstream_auth', 'client_secret'],
   // Authorization Server: password hashes (crackable offline) and a Redis URL's password.
   ['authorization_server', 'users', '*', 'password_hash'],
   ['authorization_server', 'storage', 'url'],

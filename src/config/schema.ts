@@ -12,6 +12,7 @@ import { requestRuleFields, requestRuleOutput } from './request-rules-schema.ts'
 import { fillCompanionJwks } from './companion-jwks.ts';
 import { finishIntrospection, introspectionStrategy, remoteStrategy } from './token-service-schema.ts';
 import { endpointRateLimit, rateLimitsSettings } from './rate-limit-schema.ts';
+import { bypassList, checkUpstreamRules, upstreamAuth } from './upstream-auth-schema.ts';
 import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { deriveEndpointId, endpointPathProblem, ENDPOINT_ID } from './path-rules.ts';
 import {
@@ -211,6 +212,8 @@ const endpoint = z
     scopes_supported: z.array(scopeToken).optional(),
     resource_name: nonEmpty.nullable().default(null),
     pass_authorization: z.boolean().default(false),
+    upstream_auth: upstreamAuth.nullable().default(null),
+    bypass: bypassList,
     strategies: z.array(strategy).min(1, 'must list at least one strategy'),
     policy: policy.prefault({}),
     claims: claims.prefault({}),
@@ -232,6 +235,7 @@ const endpoint = z
     },
     { when: () => true },
   )
+  .superRefine(checkUpstreamRules, { when: () => true })
   .transform((ep): AppEndpointConfig => ({
     id: ep.id ?? deriveEndpointId(ep.path),
     path: ep.path,
@@ -241,6 +245,9 @@ const endpoint = z
     scopes_supported: ep.scopes_supported ?? [...new Set(ep.policy.required_scopes)],
     resource_name: ep.resource_name,
     pass_authorization: ep.pass_authorization,
+    // Only when set, so configurations without them stay exactly as before.
+    ...(ep.upstream_auth ? { upstream_auth: ep.upstream_auth } : {}),
+    ...(ep.bypass.length ? { bypass: ep.bypass } : {}),
     strategies: ep.strategies.map((s): AppStrategy => {
       if (s.type === 'introspection') return finishIntrospection(s, ep.resource);
       return s.type === 'jwt' ? finishJwt(s, ep.resource) : s;

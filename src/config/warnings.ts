@@ -3,6 +3,7 @@ import type { AppConfig, AuthorizationServerSettings } from './app-config.ts';
 import { endpointUsesIssuer } from '../companion/resource-servers.ts';
 import { stripTrailingSlash } from './url-rules.ts';
 import { rateLimitWarnings } from './rate-limit-warnings.ts';
+import { upstreamAuthWarnings } from './upstream-auth-warnings.ts';
 
 /** Human-readable warnings for `config`, one per finding, in endpoint order. */
 export function collectWarnings(config: AppConfig): string[] {
@@ -48,6 +49,7 @@ export function collectWarnings(config: AppConfig): string[] {
           'the upstream receives credentials meant for the proxy',
       );
     }
+    warnings.push(...upstreamAuthWarnings(endpoint));
   }
   if (config.authorization_server !== null) warnings.push(...authorizationServerWarnings(config, config.authorization_server));
   warnings.push(...rateLimitWarnings(config));

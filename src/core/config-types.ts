@@ -8,6 +8,10 @@ export type { IntrospectionStrategy, RemoteStrategy };
 
 import type { RateLimit } from './rate-limit-config.ts';
 
+import type { UpstreamAuth } from './upstream-auth-config.ts';
+
+export type { UpstreamAuth };
+
 /** A public JSON Web Key (RFC 7517), only the members verification reads. */
 import type { ToolRule } from './tool-rules.ts';
 
@@ -153,6 +157,13 @@ export interface EndpointConfig {
   max_body_bytes?: number;
   /** Lower-cased client headers allowed upstream besides the ones MCP needs; absent = all. */
   pass_headers?: string[] | null;
+  /** Credential sent to the upstream instead of the client's (upstream-auth-config.ts); absent = none. */
+  upstream_auth?: UpstreamAuth | null;
+  /**
+   * Public sub-paths (normalised, below `path`) that skip inbound auth: exact paths, or a prefix
+   * when the entry ends in `/*`. No identity and no credential of anyone goes upstream there.
+   */
+  bypass?: string[];
 }
 
 export interface CoreConfig {

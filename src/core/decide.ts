@@ -4,16 +4,19 @@
  *  2. no endpoint → 404; a CORS preflight → 204, never an auth challenge;
  *  3. a token in the query string → 400 invalid_request (MCP forbids it); a header whose name
  *     aliases one we control (X.MCP.Subject) → 400 (header-aliases.ts);
- *  4. an oversized Authorization header → 401 before any parsing;
+ *  4. an oversized Authorization header → 401 before any parsing; then a public `bypass` path goes
+ *     upstream with no identity and no credential (bypass-decision.ts);
  *  5. the endpoint's strategies, first accept wins (strategies/run-strategies.ts);
  *  6. the endpoint's policy (policy.ts) → 403;
- *  7. allow, with identity headers set and credentials and spoofable headers removed;
+ *  7. allow, with identity headers set, credentials and spoofable headers removed, and our own
+ *     upstream credential added (upstream-credential.ts; none to be had → 503);
  *  8. per-request rules on the allow: per-tool rules on the body, the header allow-list
  *     (request-rules.ts).
  * It never throws for an expected failure; adapters treat a thrown error as a failed check.
  */
 import type { CoreConfig, EndpointConfig } from './config-types.ts';
 import { bearerToken } from './bearer-token.ts';
+import { bypassDecision } from './bypass-decision.ts';
 import { isPreflight } from './cors.ts';
 import { endpointById, matchEndpoint } from './endpoint-match.ts';
 import { spoofedAlias } from './header-aliases.ts';
@@ -24,7 +27,8 @@ import { denial, metadataResponse, preflightResponse } from './responses.ts';
 import { runStrategies } from './strategies/run-strategies.ts';
 import { applyRequestRules } from './request-rules.ts';
 import { queryParamNames } from './url.ts';
-import type { CoreRequest, Decision, Ports, Respond } from './types.ts';
+import { upstreamChanges } from './upstream-credential.ts';
+import type { Allow, CoreRequest, Decision, Ports, Respond } from './types.ts';
 
 export interface DecideOptions {
   /** Pin the endpoint (nginx location, Envoy context_extensions) instead of matching the path. */
@@ -57,8 +61,11 @@ export function precheck(req: CoreRequest, config: CoreConfig, endpoint: Endpoin
 async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: EndpointConfig, ports: Ports, options?: DecideOptions): Promise<Decision> {
   const pre = precheck(req, config, endpoint);
   if (pre) return pre;
+  const bypass = bypassDecision(req, config, endpoint);
+  if (bypass) return bypass;
   const authorization = req.headers['authorization'];
-  const outcome = await runStrategies(endpoint.strategies, { req: req, bearer: bearerToken(authorization), endpoint: endpoint, ports: ports });
+  const bearer = bearerToken(authorization);
+  const outcome = await runStrategies(endpoint.strategies, { req: req, bearer: bearer, endpoint: endpoint, ports: ports });
   if (outcome.kind !== 'accept') {
     const d = denial(req, config, endpoint, outcome.kind === 'reject' ? outcome.reason : 'missing_credentials');
     if (outcome.kind === 'reject' && outcome.ttl) d.cacheTtl = outcome.ttl;
@@ -70,15 +77,24 @@ async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: 
     d.subject = outcome.principal.subject;
     return d;
   }
-  return applyRequestRules({
+  const outbound = await upstreamChanges(endpoint, outcome.principal, bearer.kind === 'token' ? bearer.token : null, ports);
+  if (!outbound.ok) {
+    const d = denial(req, config, endpoint, outbound.reason);
+    d.subject = outcome.principal.subject;
+    return d;
+  }
+  const allow: Allow = {
     action: 'allow',
     endpoint: endpoint.id,
     principal: outcome.principal,
-    setHeaders: identityHeaders(outcome.principal, config.identity_headers),
+    setHeaders: Object.assign(identityHeaders(outcome.principal, config.identity_headers), outbound.value.headers),
     removeHeaders: headersToRemove(endpoint, config.identity_headers),
     reason: 'ok',
-    cacheTtl: outcome.ttl,
-  }, req, config, endpoint, options);
+    // A cached decision carries the credential: never past the credential's own lifetime.
+    cacheTtl: outbound.value.ttl === null ? outcome.ttl : Math.max(0, Math.min(outcome.ttl, Math.floor(outbound.value.ttl))),
+  };
+  if (Object.keys(outbound.value.query).length) allow.setQuery = outbound.value.query;
+  return applyRequestRules(allow, req, config, endpoint, options);
 }
 
 /** The endpoint a request is for: pinned by the adapter, else matched by path. */

@@ -5,6 +5,7 @@
  */
 import type { EndpointConfig, IdentityHeaderNames } from './config-types.ts';
 import type { Principal } from './types.ts';
+import { upstreamHeaderName } from './upstream-credential.ts';
 
 /** Keep header values on one line of printable characters, so nothing can inject a header. */
 export function headerSafe(value: string): string {
@@ -15,6 +16,9 @@ export function headerSafe(value: string): string {
 export function headersToRemove(endpoint: EndpointConfig, names: IdentityHeaderNames): string[] {
   const out: string[] = [names.subject, names.email, names.groups, names.scopes].map(function (n) { return n.toLowerCase(); });
   if (!endpoint.pass_authorization) out.push('authorization');
+  // Our outbound credential's header: a client copy is replaced, an alias of it refused.
+  const outbound = upstreamHeaderName(endpoint);
+  if (outbound) out.push(outbound);
   endpoint.strategies.forEach(function (s) {
     if (s.type === 'apikey') out.push(s.header);
     if (s.type === 'trusted_header') {

@@ -35,6 +35,7 @@ export const REASONS: Record<string, ReasonInfo> = {
   missing_claim: { status: 401, error: INVALID, description: 'The access token lacks a required claim' },
   unknown_token: { status: 401, error: INVALID, description: 'The access token is not recognised' },
   invalid_api_key: { status: 401, error: INVALID, description: 'The API key is not recognised' },
+  upstream_credential_unavailable: { status: 503, error: null, description: 'The credential for the upstream server is unavailable; try again later' },
   jwks_unavailable: { status: 503, error: null, description: 'The token signing keys are unavailable; try again later' },
   // introspection / remote strategies (RFC 7662 §2.2: only `active: true` is accepted).
   token_inactive: { status: 401, error: INVALID, description: 'The access token is not active' },

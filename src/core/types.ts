@@ -5,6 +5,7 @@
  * no classes, no Map/Set, nothing that needs a runtime beyond ES2015 objects and promises.
  */
 import type { CoreConfig, EndpointConfig, Jwk, JwkSet } from './config-types.ts';
+import type { UpstreamCredential } from './upstream-credential.ts';
 
 /** A request as every adapter translates it from its wire format. */
 export interface CoreRequest {
@@ -52,6 +53,8 @@ export interface Allow {
   /** Lower-cased header names to delete from the upstream request before setting ours. */
   removeHeaders: string[];
   reason: 'ok';
+  /** Query parameters to set on the upstream request (an `api_key` in the query), when any. */
+  setQuery?: Record<string, string>;
   /**
    * Seconds this decision may be reused for the same endpoint and the same Authorization header;
    * 0 when it depends on anything else (peer address, other headers) or must not be cached.
@@ -105,6 +108,12 @@ export interface Ports {
    * any HTTP status is `ok: true`. Optional: runtimes without it fail those strategies closed.
    */
   post?(url: string, headers: Record<string, string>, body: string, timeout: number): Promise<Result<HttpReply>>;
+  /**
+   * The outbound credential of a `client_credentials`, `token_exchange` or `script` endpoint
+   * (cached, refreshed, single flight); `subjectToken` is the validated bearer token or null.
+   * Absent: such endpoints fail closed.
+   */
+  upstreamCredential?(endpoint: EndpointConfig, principal: Principal, subjectToken: string | null): Promise<Result<UpstreamCredential>>;
 }
 
 /** What {@link Ports.post} got back. */
@@ -113,4 +122,4 @@ export interface HttpReply {
   body: string;
 }
 
-export type { CoreConfig, EndpointConfig, Jwk, JwkSet };
+export type { CoreConfig, EndpointConfig, Jwk, JwkSet, UpstreamCredential };

@@ -13,6 +13,7 @@ export interface DecodedCheckResponse {
   ok_response?: {
     headers?: Array<{ header?: { key?: string; value?: string }; append?: { value?: boolean }; append_action?: string }>;
     headers_to_remove?: string[];
+    query_parameters_to_set?: Array<{ key?: string; value?: string }>;
   };
   denied_response?: {
     /** envoy.type.v3.StatusCode by name, e.g. `Unauthorized`. */

@@ -41,7 +41,7 @@ interface StringStruct {
 /** envoy.service.auth.v3.CheckResponse, as sent. */
 export interface CheckResponseMessage {
   status: { code: number; message: string };
-  ok_response?: { headers: HeaderValueOption[]; headers_to_remove: string[] };
+  ok_response?: { headers: HeaderValueOption[]; headers_to_remove: string[]; query_parameters_to_set?: Array<{ key: string; value: string }> };
   denied_response?: { status: { code: number }; headers: HeaderValueOption[]; body: string };
   dynamic_metadata: StringStruct;
 }
@@ -82,7 +82,7 @@ function metadata(d: Decision): StringStruct {
 function allowed(d: Allow): CheckResponseMessage {
   const headers = Object.entries(d.setHeaders).map(([name, value]) => overwrite(name.toLowerCase(), value));
   const set = headers.map((h) => h.header.key);
-  return {
+  const response: CheckResponseMessage = {
     status: { code: RpcCode.OK, message: d.reason },
     ok_response: {
       // OkHttpResponse.headers: the identity headers, replacing any client-sent copies.
@@ -94,6 +94,12 @@ function allowed(d: Allow): CheckResponseMessage {
     },
     dynamic_metadata: metadata(d),
   };
+  // OkHttpResponse.query_parameters_to_set (field 7): an upstream API key in the query; Envoy
+  // overwrites a client-sent parameter of the same name.
+  if (d.setQuery && response.ok_response) {
+    response.ok_response.query_parameters_to_set = Object.entries(d.setQuery).map(([key, value]) => ({ key, value }));
+  }
+  return response;
 }
 
 function denied(d: Respond): CheckResponseMessage {

@@ -95,6 +95,9 @@ function continueAnswer(fr: ForwardAuthRequest, names: string[], set: Record<str
  *  - anything else (denials; direct requests) → core's status, headers and body exactly.
  */
 export function answerFor(d: Decision, fr: ForwardAuthRequest, config: CoreConfig, names: string[]): HttpAnswer {
+  // Traefik/Caddy copy headers only: a query credential can't be added, so refuse visibly rather
+  // than let the request reach the upstream without it.
+  if (d.action === 'allow' && d.setQuery) return failureAnswer('An upstream credential in the query string cannot be set through forward-auth');
   if (d.action === 'allow') return continueAnswer(fr, names, d.setHeaders, d.removeHeaders);
   if (fr.check && d.status >= 200 && d.status < 300) {
     const endpoint = d.endpoint ? endpointById(config, d.endpoint) : null;
@@ -108,10 +111,10 @@ export function answerFor(d: Decision, fr: ForwardAuthRequest, config: CoreConfi
 }
 
 /** The answer when the check itself failed: an error, never an allow (fail closed). */
-export function failureAnswer(): HttpAnswer {
+export function failureAnswer(description = 'The authorization check failed'): HttpAnswer {
   return {
     status: 500,
     headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
-    body: JSON.stringify({ error: 'server_error', error_description: 'The authorization check failed' }),
+    body: JSON.stringify({ error: 'server_error', error_description: description }),
   };
 }

@@ -8,7 +8,8 @@
  * APIs njs 0.7.9 lacks; and the default export is rewritten to `export default x;` because
  * njs < 0.7.12 rejects `export { x as default }`.
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { scriptsPlugin } from './scripts-plugin.ts';
 import { fileURLToPath } from 'node:url';
 import type { CoreConfig } from '../core/types.ts';
 import { toolGates } from './tool-gates.ts';
@@ -70,7 +71,7 @@ export interface Bundles {
 }
 
 /** Bundle one entry with the njs 0.7.9 guards; `define` values are substituted by esbuild. */
-async function bundle(entry: string, define: Record<string, string>): Promise<string> {
+async function bundle(entry: string, define: Record<string, string>, plugins: Plugin[] = []): Promise<string> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -83,6 +84,7 @@ async function bundle(entry: string, define: Record<string, string>): Promise<st
     define,
     legalComments: 'none',
     logLevel: 'silent',
+    plugins,
   });
   const code = result.outputFiles[0].text;
   const problems = BANNED.filter(function (b) { return b[0].test(code); }).map(function (b) { return b[1]; });
@@ -96,7 +98,7 @@ async function bundle(entry: string, define: Record<string, string>): Promise<st
 export async function buildBundles(config: CoreConfig, o: BundleOptions): Promise<Bundles> {
   // A placeholder: the configuration is spliced in after the scan, so config text (a resource
   // named "World class MCP") is never mistaken for code.
-  const check = await bundle(CHECK_ENTRY, { MCP_AUTHZ_CONFIG: CONFIG_PLACEHOLDER, MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) });
+  const check = await bundle(CHECK_ENTRY, { MCP_AUTHZ_CONFIG: CONFIG_PLACEHOLDER, MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) }, [scriptsPlugin(config)]);
   if (check.split(CONFIG_PLACEHOLDER).length !== 2) throw new Error('njs bundle: configuration placeholder not found exactly once');
   const tools = await bundle(TOOLS_ENTRY, { MCP_AUTHZ_TOOL_GATES: TOOL_GATES_PLACEHOLDER });
   if (tools.split(TOOL_GATES_PLACEHOLDER).length !== 2) throw new Error('njs bundle: tool gates placeholder not found exactly once');

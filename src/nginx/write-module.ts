@@ -9,6 +9,7 @@ import type { ConfigError } from '../config/config-error.ts';
 import type { Env } from '../config/env-expand.ts';
 import { loadConfig } from '../config/load.ts';
 import { resolveDiscovery, type FetchJson } from '../config/resolve-discovery.ts';
+import { resolveTokenEndpoints } from '../config/resolve-token-endpoints.ts';
 import { buildBundles } from './build-bundle.ts';
 import { NGINX_TIMING, renderConf } from './render-conf.ts';
 
@@ -20,7 +21,9 @@ export async function writeNginxModule(configPath: string, outDir: string, env: 
   if (!loaded.ok) return loaded;
   const resolved = await resolveDiscovery(loaded.config, fetchJson);
   if (!resolved.ok) return resolved;
-  const config = resolved.config;
+  const tokens = await resolveTokenEndpoints(resolved.config, fetchJson);
+  if (!tokens.ok) return tokens;
+  const config = tokens.config;
   const dir = resolve(outDir);
   const core = toCoreConfig(config);
   const options = Object.assign({}, NGINX_TIMING, {

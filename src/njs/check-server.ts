@@ -13,15 +13,19 @@ import { njsPorts } from './njs-ports.ts';
 import { forwardedRequest } from './request.ts';
 import { encodePrincipal, PRINCIPAL_HEADER } from './tool-principal.ts';
 import { sendCheckResult, sendRespond } from './response.ts';
+import { credentialFetch } from './credential-fetch.ts';
+import { sendUpstreamChanges } from './upstream-changes.ts';
 
 const CHECK_PREFIX = '/check/';
 
 async function check(r: NginxHTTPRequest): Promise<void> {
   const endpointId = r.uri.indexOf(CHECK_PREFIX) === 0 ? r.uri.slice(CHECK_PREFIX.length) : '';
+  const req = forwardedRequest(r);
   // auth_request never carries the body: per-tool rules run afterwards in the tool gate (tool-gate.ts).
-  const d = await decide(forwardedRequest(r), config, njsPorts(r, config), { endpointId: endpointId, toolRulesElsewhere: true });
+  const d = await decide(req, config, njsPorts(r, config), { endpointId: endpointId, toolRulesElsewhere: true });
   const endpoint = endpointById(config, endpointId);
   if (d.action === 'allow' && endpoint && endpoint.tools && endpoint.tools.length) r.headersOut[PRINCIPAL_HEADER] = encodePrincipal(d.principal);
+  sendUpstreamChanges(r, d, config, req.query);
   sendCheckResult(r, d, config.identity_headers);
 }
 
@@ -34,4 +38,4 @@ async function respond(r: NginxHTTPRequest): Promise<void> {
   else r.return(500);
 }
 
-export default { check: check, respond: respond };
+export default { check: check, respond: respond, credential: credentialFetch };

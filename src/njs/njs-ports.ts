@@ -9,6 +9,7 @@ import { jwksMaxAge } from './bundled-config.ts';
 import { jwkToSpki } from './jwk-to-spki.ts';
 import { jwksLocation, jwksUris } from './jwks-locations.ts';
 import { postHeaderVar, postLocation, postTargets } from './post-locations.ts';
+import { njsUpstreamCredential } from './upstream-credential-port.ts';
 
 /** njs 0.7.9 WebCrypto has no Ed25519. */
 function supportsAlg(alg: string): boolean {
@@ -80,5 +81,6 @@ export function njsPorts(r: NginxHTTPRequest, config: CoreConfig): Ports {
       }
       return { ok: false, reason: 'jwks_unavailable', detail: 'not a JWK Set' };
     },
+    upstreamCredential: njsUpstreamCredential(r),
   };
 }

@@ -7,6 +7,7 @@
  * remote answer); a hit rebuilds it for this request, so its CORS headers follow this Origin.
  */
 import { createHash } from 'node:crypto';
+import { bypassDecision } from '../core/bypass-decision.ts';
 import { decide, endpointFor, precheck, type DecideOptions } from '../core/decide.ts';
 import { decisionCacheKey } from '../core/decision-cache-key.ts';
 import { isMetadataPath } from '../core/metadata-route.ts';
@@ -29,7 +30,8 @@ export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries
       const authorization = req.headers['authorization'];
       const endpoint = isMetadataPath(req.path) ? null : endpointFor(req, config, options);
       // Only token decisions are cached, and only after core's token-independent checks pass.
-      const pre = endpoint ? precheck(req, config, endpoint) : null;
+      // A public sub-path too: its answer depends on the path, which the key leaves out.
+      const pre = endpoint ? precheck(req, config, endpoint) ?? bypassDecision(req, config, endpoint) : null;
       const key = endpoint && authorization && !pre ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256) : null;
       const hit = key ? entries.get(key) : undefined;
       if (endpoint && key && hit && hit.until > ports.now()) {

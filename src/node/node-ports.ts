@@ -5,6 +5,7 @@
 import type { Ports } from '../core/types.ts';
 import { httpPost } from './http-post.ts';
 import { createJwksCache } from './jwks-cache.ts';
+import { createUpstreamCredentials, type UpstreamCredentialOptions } from './upstream-credentials.ts';
 import { nodeSupportsAlg, webcryptoVerify } from './webcrypto-verify.ts';
 
 const MAX_JWKS_BYTES = 256 * 1024;
@@ -25,6 +26,8 @@ export interface NodePortsOptions {
   jwksRefreshInterval?: number;
   jwksMaxStale?: number;
   post?: Ports['post'];
+  /** Outbound credentials (upstream_auth): token fetching, caching and scripts. */
+  upstream?: UpstreamCredentialOptions;
 }
 
 /** Ports for the Node adapters (forward-auth, ext_authz) and for running core in tests. */
@@ -42,5 +45,6 @@ export function nodePorts(o: NodePortsOptions = {}): Ports {
       fetchJson: o.fetchJson || fetchJson,
     }),
     post: o.post || httpPost,
+    upstreamCredential: createUpstreamCredentials(Object.assign({ now }, o.upstream)),
   };
 }

@@ -45,7 +45,10 @@ export async function startService(app: AppConfig, o: { ports?: Ports; writeLine
   const limiter = createRateLimiter(limited ? app.rate_limits : undefined, { onStoreError: () => metrics.inc('mcp_authz_rate_limit_store_errors_total') });
   const deps = {
     config,
-    decider: withRateLimits(createCachedDecider(config, o.ports ?? nodePorts()), config, limiter),
+    decider: withRateLimits(createCachedDecider(config, o.ports ?? nodePorts({
+      // Why an upstream_auth credential could not be had: for the operator, next to the 503s.
+      upstream: { onFailure: (endpoint, detail) => writeLine(JSON.stringify({ time: new Date().toISOString(), event: 'upstream_credential_failed', endpoint, detail })) },
+    })), config, limiter),
     observer: createObserver(metrics, writeLine),
   };
   let ready = false;

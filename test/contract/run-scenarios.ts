@@ -17,6 +17,8 @@ export interface Observed {
   body: string;
   /** Lower-cased headers the upstream received, or null when nothing reached it. */
   upstream: Record<string, string> | null;
+  /** Request target (path + query) the upstream received, when the adapter can tell. */
+  upstreamUrl?: string;
 }
 
 export type Send = (req: ScenarioRequest) => Promise<Observed>;
@@ -31,7 +33,7 @@ export function sendThroughProxy(base: () => string, upstream: () => EchoUpstrea
     up.clear();
     const res = await request(base() + req.path, { method: req.method, headers: req.headers, localAddress: req.localAddress, body: req.body ?? (req.method === 'POST' ? '{}' : undefined) });
     const seen = up.requests.length ? up.requests[up.requests.length - 1] : null;
-    return { status: res.status, headers: res.headers, body: res.body, upstream: seen ? (seen.headers as Record<string, string>) : null };
+    return { status: res.status, headers: res.headers, body: res.body, upstream: seen ? (seen.headers as Record<string, string>) : null, upstreamUrl: seen?.url };
   };
 }
 
@@ -61,6 +63,13 @@ export function runScenarioTable(adapter: AdapterName, deps: () => { issuer: Run
       }
       if (e.status !== 200 && e.status !== 204) assert.equal(got.upstream, null, 'a denied request never reaches the upstream');
       for (const name of e.upstreamAbsent ?? []) assert.equal(got.upstream?.[name], undefined, 'upstream must not see ' + name);
+      for (const [name, re] of Object.entries(e.upstreamMatch ?? {})) assert.match(got.upstream?.[name] ?? '', re, 'upstream header ' + name);
+      if (e.upstreamQuery) {
+        const params = new URL(got.upstreamUrl ?? '', 'http://upstream').searchParams;
+        const seen: Record<string, string[]> = {};
+        for (const [k, v] of params) (seen[k] ??= []).push(v);
+        assert.deepEqual(seen, e.upstreamQuery, 'upstream query of ' + got.upstreamUrl);
+      }
     });
   }
 }

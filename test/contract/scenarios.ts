@@ -32,6 +32,10 @@ export interface Expectation {
   upstream?: Record<string, string>;
   /** …and lower-cased headers it must not receive. */
   upstreamAbsent?: string[];
+  /** For allowed requests: headers whose upstream value must match (values not known beforehand). */
+  upstreamMatch?: Record<string, RegExp>;
+  /** For allowed requests: the decoded query parameters of the upstream request, exactly. */
+  upstreamQuery?: Record<string, string[]>;
 }
 
 /** The adapters the table runs against. */

@@ -52,6 +52,8 @@ export async function startProtectedNginx(config: CoreConfig, opts: ProtectedNgi
     dir,
     files: prefixed,
     readyPort: port,
+    // Generated: `env NAME;` for the variables upstream_auth scripts read.
+    mainConf: files['env.conf'] ? `include ${out}/env.conf;` : '',
     httpConf: `include ${out}/http.conf;
 ${opts.httpExtra ?? ''}
 server {

@@ -191,7 +191,7 @@ export async function startUpstreamIdp(o: UpstreamIdpOptions): Promise<UpstreamI
 }
 
 /** In-memory storage for one IdP instance (passing an adapter also avoids oidc-provider's dev-adapter warning). */
-function mapAdapter(): (model: string) => Adapter {
+export function mapAdapter(): (model: string) => Adapter {
   const store = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
   const index = new Map<string, string>(); // `uid:<uid>` / `userCode:<code>` -> key
   const get = (key: string | undefined): AdapterPayload | undefined => {

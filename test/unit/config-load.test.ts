@@ -321,7 +321,7 @@ endpoints:
     assert.deepEqual(lines, [
       'identity_headers.subjct: unknown key (did you mean "subject"?)',
       'endpoints[0].strategies[0].jwks_url: unknown key (did you mean "jwks_uri"?)',
-      'endpoints[0].frobnicate: unknown key (allowed: id, path, resource, upstream, authorization_servers, scopes_supported, resource_name, pass_authorization, strategies, policy, claims, rate_limit, tools, max_body_bytes, pass_headers)',
+      'endpoints[0].frobnicate: unknown key (allowed: id, path, resource, upstream, authorization_servers, scopes_supported, resource_name, pass_authorization, upstream_auth, bypass, strategies, policy, claims, rate_limit, tools, max_body_bytes, pass_headers)',
     ]);
   });
 
