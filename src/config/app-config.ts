@@ -4,6 +4,7 @@
  */
 import type { CoreConfig, EndpointConfig, JwtStrategy, Strategy } from '../core/config-types.ts';
 import type { AsRateLimits } from './companion-rate-limits.ts';
+import type { AsRegistration } from './as-registration-schema.ts';
 
 /** Settings for the generated nginx module; core never reads them. */
 export interface NginxSettings {
@@ -101,8 +102,8 @@ export interface AuthorizationServerSettings {
   refresh_token_ttl: number;
   users: AsUser[];
   clients: AsClient[];
-  /** RFC 7591 dynamic client registration, open to anyone when `open`. */
-  registration: { open: boolean };
+  /** RFC 7591 dynamic client registration, open to anyone when `open`; or a static client handed out. */
+  registration: AsRegistration;
   /**
    * Client ID Metadata Documents (an https URL as client_id, fetched by the AS). Absent means the
    * defaults: enabled (MCP 2025-11-25 recommends CIMD support), 5120-byte cap.

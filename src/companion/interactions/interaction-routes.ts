@@ -14,6 +14,8 @@ import type { Accounts } from '../accounts.ts';
 import type { CompanionLog } from '../companion-log.ts';
 import type { ConsentMemory } from '../consent-memory.ts';
 import type { LoginMethod } from '../login/login-method.ts';
+import type { LoginRateLimiter } from '../rate-limit/login-rate-limit.ts';
+import { sendRateLimitedPage } from '../rate-limit/rate-limit-response.ts';
 import { classifyRedirectUri } from '../redirect-uri-rules.ts';
 import { lookupResource, type ResourceServer } from '../resource-servers.ts';
 import { FIXED_TTL } from '../provider-config.ts';
@@ -40,6 +42,8 @@ export interface InteractionDeps {
   cookieNames: CookieNames;
   secure: boolean;
   log: CompanionLog;
+  /** Budgets of login submissions (per address, per username); none when absent. */
+  loginLimiter?: LoginRateLimiter;
 }
 
 type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -152,6 +156,12 @@ export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessa
   async function login(req: IncomingMessage, res: ServerResponse, details: InteractionDetails, form: Record<string, string>): Promise<void> {
     const method = d.loginMethods.find((m) => m.id === form.method);
     if (method === undefined) return send(res, 400, errorPage('Sign-in failed', 'Unknown sign-in method.'));
+    // Before the password is checked: a refused attempt costs no bcrypt and tells nothing.
+    const budget = await d.loginLimiter?.check(req, form.username);
+    if (budget?.limited) {
+      d.log('rate_limited', { route: budget.route, client: budget.clientKey, retry_after: budget.retryAfterSeconds });
+      return sendRateLimitedPage(res, budget.route === 'login_username' ? 'login_username' : 'login', budget.retryAfterSeconds);
+    }
     const outcome = await method.authenticate(form, { interactionUid: details.uid });
     const clientId = stringParam(details, 'client_id');
     switch (outcome.kind) {
