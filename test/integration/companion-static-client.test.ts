@@ -116,6 +116,18 @@ describe('registration.static_client', () => {
     assert.match(JSON.parse(huge.body).error_description, /larger than/);
   });
 
+  it('answers CORS like open registration (preflight and the 201)', async () => {
+    const origin = 'http://localhost:6274';
+    const pre = await request(`${as.url}/register`, { method: 'OPTIONS', localAddress: freshAddress(), headers: { origin, 'access-control-request-method': 'POST' } });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers['access-control-allow-origin'], '*');
+    const r = await request(`${as.url}/register`, {
+      method: 'POST', localAddress: freshAddress(), headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ redirect_uris: [CURSOR] }),
+    });
+    assert.equal(r.status, 201);
+    assert.equal(r.headers['access-control-allow-origin'], '*');
+  });
+
   it('still counts /register per address: the fourth request within the window is 429', async () => {
     const from = freshAddress();
     for (let i = 0; i < 3; i++) assert.equal((await register(as, { redirect_uris: [CURSOR] }, { from })).status, 201);
