@@ -130,9 +130,10 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
       accounts,
       consents,
       resources,
+      staticClientIds: new Set(as.clients.map((c) => c.client_id)),
       // The client handed out by /register is used by any program that asks: its consent page
-      // flags it like a self-registered one.
-      staticClientIds: new Set(as.clients.map((c) => c.client_id).filter((id) => id !== as.registration.static_client)),
+      // says so instead of vouching for it.
+      ...(as.registration.static_client !== null ? { sharedClientId: as.registration.static_client } : {}),
       csrfSecret: cookieSecrets.keys[0]!,
       cookieNames: names,
       secure,

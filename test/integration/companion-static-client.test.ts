@@ -148,7 +148,7 @@ describe('registration.static_client', () => {
     }), USERS.alice);
     assert.ok(consentPage);
     assert.match(consentPage.body, /MCP clients/);
-    assert.match(consentPage.body, /not verified/);
+    assert.match(consentPage.body, /shared by every app that registers here: the app is not verified/);
     const back = new URL(redirect);
     assert.equal(back.origin + back.pathname, redirectUri);
     const res = await fetch(`${as.issuer}/token`, {

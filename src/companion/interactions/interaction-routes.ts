@@ -38,6 +38,8 @@ export interface InteractionDeps {
   resources: readonly ResourceServer[];
   /** client_ids configured by the administrator (their names are trusted). */
   staticClientIds: ReadonlySet<string>;
+  /** `registration.static_client`: configured, but handed to any app that asks. */
+  sharedClientId?: string;
   csrfSecret: string;
   cookieNames: CookieNames;
   secure: boolean;
@@ -145,6 +147,7 @@ export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessa
       clientName: client.name,
       clientId,
       selfRegistered: client.selfRegistered,
+      sharedClient: clientId === d.sharedClientId,
       redirectUri,
       redirectHost: redirect.ok ? redirect.host : redirectUri,
       redirectKind: redirect.ok ? redirect.kind : 'https',
