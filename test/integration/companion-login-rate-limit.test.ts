@@ -3,14 +3,16 @@
  * source addresses: per client address (wrong passwords until 429 with Retry-After and a page;
  * then even the right password waits; another address still signs in; the right password works
  * after the window) and per username from any address (many addresses guessing one account are
- * stopped; other accounts are not; the account signs in again after the window). No username in
- * the log lines.
+ * stopped; other accounts are not; the account signs in again after the window); two replicas on
+ * one redis-server share the per-username budget. No username in the log lines.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pkce, registerClient, startTestCompanion, USERS, type TestCompanion } from '../support/companion.ts';
+import { freePort } from '../support/free-port.ts';
 import { request, type HttpResponse } from '../support/http.ts';
+import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { parseForms, type HtmlForm } from '../support/user-agent.ts';
 
 const REDIRECT = 'http://127.0.0.1:43299/callback';
@@ -152,6 +154,39 @@ describe('login form rate limits', () => {
       const lines = limitedLines(as, 'login_username');
       assert.equal(lines.length, 3);
       assert.equal(as.logs.some((l) => l.includes('mallory')), false, 'no username in the log');
+    });
+  });
+
+  describe('two replicas on one redis-server', () => {
+    let redis: RunningRedis;
+    let a: TestCompanion;
+    let b: TestCompanion;
+    let clientId: string;
+    before(async () => {
+      redis = await startRedis();
+      const portA = await freePort();
+      const common = {
+        issuer: `http://127.0.0.1:${portA}`,
+        storage: `{ type: redis, url: "${redis.url}" }`,
+        extra: '  rate_limits: { login: false, login_username: { requests: 3, per_seconds: 60 } }\n',
+      };
+      a = await startTestCompanion({ port: portA, ...common });
+      b = await startTestCompanion(common);
+      clientId = (await registerClient(a.issuer, { redirect_uris: [REDIRECT] })).client_id;
+    });
+    after(async () => {
+      await a?.dispose();
+      await b?.dispose();
+      await redis?.stop();
+    });
+
+    it('share the per-username budget', async () => {
+      for (const [replica, from] of [[a, '127.0.0.40'], [b, '127.0.0.41'], [a, '127.0.0.42']] as const) {
+        assertRejected(await submit(await openLogin(replica, clientId, from), 'alice', 'wrong'));
+      }
+      assertLimited(await submit(await openLogin(b, clientId, '127.0.0.43'), 'alice', 'wrong'), /for this username/, 60);
+      assertLimited(await submit(await openLogin(a, clientId, '127.0.0.44'), USERS.alice.username, USERS.alice.password), /for this username/, 60);
+      assertSignedIn(await submit(await openLogin(b, clientId, '127.0.0.45'), USERS.bob.username, USERS.bob.password));
     });
   });
 });
