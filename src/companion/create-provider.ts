@@ -1,7 +1,8 @@
 /**
  * The oidc-provider instance for the companion: the MCP configuration, the MCP middleware in
- * front of its routes (and the static client's registration endpoint when configured), event logging, and `proxy` on so the URLs it builds come from the issuer
- * (the HTTP layer states the issuer's host and scheme on every request; see companion-server.ts).
+ * front of its routes (and the static client's registration endpoint when configured), event
+ * logging, and `proxy` on so the URLs it builds come from the issuer (the HTTP layer states the
+ * issuer's host and scheme on every request; see companion-server.ts).
  */
 import Provider from 'oidc-provider';
 import type { CompanionLog } from './companion-log.ts';

@@ -111,7 +111,7 @@ export interface AuthorizationServerSettings {
   client_id_metadata_documents?: { enabled: boolean; max_bytes: number };
   /** Absent when no other sign-in method is configured. */
   login?: AsLoginSettings;
-  /** Per-client-address budgets of /register, /authorize and /token. */
+  /** Per-client-address budgets of /register, /authorize, /token and the login form (also per username). */
   rate_limits: AsRateLimits;
 }
 

@@ -3,8 +3,8 @@
  * /token and /register get an OAuth-style JSON error (RFC 6749 §5.2 shape, code `rate_limited`)
  * that clients read like any other error; /authorize and the login form get a page for the person
  * at the browser and never a redirect: the redirect URI has not been checked yet, and the client
- * learns nothing it could act on. Configured CORS origins may read the JSON answers and their Retry-After (never
- * on /authorize, which is no API for scripts).
+ * learns nothing it could act on. Configured CORS origins may read the JSON answers and their
+ * Retry-After (never the pages, which are no API for scripts).
  */
 import type { ServerResponse } from 'node:http';
 import type { RateLimitedRoute } from '../../config/companion-rate-limits.ts';
