@@ -27,6 +27,7 @@ import type { LoginMethod } from './login/login-method.ts';
 import { createOidcLogin } from './login/oidc-login.ts';
 import { createPasswordLogin } from './login/password-login.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
+import { createLoginRateLimiter } from './rate-limit/login-rate-limit.ts';
 import { ROUTES } from './routes.ts';
 import { servedResources } from './resource-servers.ts';
 import { openStorage } from './storage/companion-storage.ts';
@@ -130,10 +131,14 @@ export async function startCompanion(app: AppConfig, o: StartCompanionOptions = 
       consents,
       resources,
       staticClientIds: new Set(as.clients.map((c) => c.client_id)),
+      // The client handed out by /register is used by any program that asks: its consent page
+      // says so instead of vouching for it.
+      ...(as.registration.static_client !== null ? { sharedClientId: as.registration.static_client } : {}),
       csrfSecret: cookieSecrets.keys[0]!,
       cookieNames: names,
       secure,
       log,
+      loginLimiter: createLoginRateLimiter(as.rate_limits, storage.windowCounter),
     });
     const rateLimiter = createRateLimiter(as.rate_limits, storage.windowCounter);
     const server = createServer(createCompanionHandler({ provider, issuer: as.issuer, mountPath, coreConfig: toCoreConfig(app), cors: app.cors, interactions, log, rateLimiter }));

@@ -5,6 +5,7 @@
 import type { CoreConfig, EndpointConfig, IntrospectionStrategy, JwtStrategy, Strategy } from '../core/config-types.ts';
 import type { AsRateLimits } from './companion-rate-limits.ts';
 import type { RateLimitSettings } from './rate-limit-settings.ts';
+import type { AsRegistration } from './as-registration-schema.ts';
 
 /** Settings for the generated nginx module; core never reads them. */
 export interface NginxSettings {
@@ -110,8 +111,8 @@ export interface AuthorizationServerSettings {
   refresh_token_ttl: number;
   users: AsUser[];
   clients: AsClient[];
-  /** RFC 7591 dynamic client registration, open to anyone when `open`. */
-  registration: { open: boolean };
+  /** RFC 7591 dynamic client registration, open to anyone when `open`; or a static client handed out. */
+  registration: AsRegistration;
   /**
    * Client ID Metadata Documents (an https URL as client_id, fetched by the AS). Absent means the
    * defaults: enabled (MCP 2025-11-25 recommends CIMD support), 5120-byte cap.
@@ -119,7 +120,7 @@ export interface AuthorizationServerSettings {
   client_id_metadata_documents?: { enabled: boolean; max_bytes: number };
   /** Absent when no other sign-in method is configured. */
   login?: AsLoginSettings;
-  /** Per-client-address budgets of /register, /authorize and /token. */
+  /** Per-client-address budgets of /register, /authorize, /token and the login form (also per username). */
   rate_limits: AsRateLimits;
 }
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { AuthorizationServerSettings, AsClient, AsOidcLogin, AsUser } from './app-config.ts';
 import { classifyRedirectUri } from '../companion/redirect-uri-rules.ts';
 import { rateLimits } from './companion-rate-limits.ts';
+import { registration, staticClientIsPublic } from './as-registration-schema.ts';
 import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { hasQueryOrFragment, httpsUrlProblem } from './url-rules.ts';
 
@@ -171,7 +172,7 @@ export const authorizationServer = z
     refresh_token_ttl: int(300, 31_536_000).default(2_592_000),
     users: z.array(user).default(() => []),
     clients: z.array(client).default(() => []),
-    registration: z.strictObject({ open: z.boolean().default(true) }).prefault({}),
+    registration,
     // Absent: enabled with the defaults (see provider-config.ts, cimdSettings).
     client_id_metadata_documents: z
       .strictObject({ enabled: z.boolean().default(true), max_bytes: int(512, 65_536).default(5120) })
@@ -180,4 +181,5 @@ export const authorizationServer = z
     rate_limits: rateLimits,
   })
   .superRefine(uniqueBy('users', 'username'), { when: () => true })
-  .superRefine(uniqueBy('clients', 'client_id'), { when: () => true }) satisfies z.ZodType<AuthorizationServerSettings>;
+  .superRefine(uniqueBy('clients', 'client_id'), { when: () => true })
+  .superRefine(staticClientIsPublic, { when: () => true }) satisfies z.ZodType<AuthorizationServerSettings>;

@@ -37,7 +37,11 @@ export interface TestCompanionOptions {
   port?: number;
   /** Default: one resource `http://127.0.0.1:1/mcp` with scope `mcp:tools`. */
   resources?: TestResource[];
-  /** Extra YAML appended inside `authorization_server:` (indented by two spaces). */
+  /**
+   * Extra YAML appended inside `authorization_server:` (indented by two spaces). Without a
+   * `rate_limits:` in it, the login form's limits are off (tests sign in far more often than
+   * people do); a test that sets `rate_limits` gets the login defaults unless it sets them.
+   */
   extra?: string;
   /** Extra environment for `${VAR}` and `*_env` settings. */
   env?: Record<string, string>;
@@ -85,7 +89,7 @@ authorization_server:
   users:
     - { username: alice, password_env: ALICE_PASSWORD, scopes: [${o.resources.flatMap((r) => r.scopes).join(', ')}], email: alice@example.com, groups: [staff] }
     - { username: bob, password_hash: "${bobHash}", scopes: [] }
-${o.extra ?? ''}`;
+${o.extra ?? ''}${o.extra?.includes('rate_limits:') ? '' : '\n  rate_limits: { login: false, login_username: false }\n'}`;
 }
 
 /** Start the companion from a generated configuration. */

@@ -51,22 +51,27 @@ describe('authorization_server configuration', () => {
       refresh_token_ttl: 2_592_000,
       users: [],
       clients: [],
-      registration: { open: true },
+      registration: { open: true, static_client: null },
       rate_limits: {
         trusted_proxies: ['127.0.0.1/32', '::1/128'],
         register: { requests: 30, per_seconds: 3600 },
         authorize: { requests: 60, per_seconds: 60 },
         token: { requests: 120, per_seconds: 60 },
+        login: { requests: 10, per_seconds: 60 },
+        login_username: { requests: 10, per_seconds: 300 },
       },
     });
   });
 
   it('rate_limits: partial overrides keep the other defaults; false or requests: 0 turns a limit off', () => {
     const rl = (yaml: string) => load(`authorization_server:\n  issuer: https://mcp.example.com\n${yaml}`).authorization_server!.rate_limits;
-    assert.deepEqual(rl('  rate_limits: { token: { requests: 10 }, register: false, authorize: { requests: 0 }, trusted_proxies: [10.0.0.0/8] }\n'), {
+    assert.deepEqual(rl('  rate_limits: { token: { requests: 10 }, register: false, authorize: { requests: 0 }, trusted_proxies: [10.0.0.0/8], login: { per_seconds: 600 }, login_username: false }\n'), {
       trusted_proxies: ['10.0.0.0/8'], register: null, authorize: null, token: { requests: 10, per_seconds: 60 },
+      login: { requests: 10, per_seconds: 600 }, login_username: null,
     });
-    assert.deepEqual(rl('  rate_limits: false\n'), { trusted_proxies: ['127.0.0.1/32', '::1/128'], register: null, authorize: null, token: null });
+    assert.deepEqual(rl('  rate_limits: false\n'), {
+      trusted_proxies: ['127.0.0.1/32', '::1/128'], register: null, authorize: null, token: null, login: null, login_username: null,
+    });
   });
 
   it('rate_limits: every mistake at once, with its path', () => {
@@ -77,7 +82,11 @@ describe('authorization_server configuration', () => {
     token: { requests: -1, per_seconds: 0 }
     authorize: { requests: 5, per: 60 }
     register: yes
+    login: { requests: 1.5 }
+    login_username: { per_seconds: 0 }
 `).join('\n');
+    assert.match(errors, /authorization_server\.rate_limits\.login\.requests: must be a whole number between 0 and 1000000/);
+    assert.match(errors, /authorization_server\.rate_limits\.login_username\.per_seconds: must be a whole number between 1 and 86400/);
     assert.match(errors, /authorization_server\.rate_limits\.trusted_proxies\[0\]: must be an IPv4 or IPv6 address or CIDR/);
     assert.match(errors, /authorization_server\.rate_limits\.token\.requests: must be a whole number between 0 and 1000000/);
     assert.match(errors, /authorization_server\.rate_limits\.token\.per_seconds: must be a whole number between 1 and 86400/);
@@ -114,6 +123,42 @@ describe('authorization_server configuration', () => {
     const masked = maskSecrets(config).authorization_server!;
     assert.equal(masked.users[0]!.password_hash, '***');
     assert.deepEqual(masked.storage, { type: 'redis', url: '***' });
+  });
+
+  it('registration.static_client: a configured public client; open defaults to false with it', () => {
+    const as = load(`authorization_server:
+  issuer: https://mcp.example.com
+  clients:
+    - { client_id: mcp-clients, client_name: MCP clients, redirect_uris: ["http://127.0.0.1/callback"] }
+  registration: { static_client: mcp-clients }
+`).authorization_server!;
+    assert.deepEqual(as.registration, { open: false, static_client: 'mcp-clients' });
+    const explicit = load(`authorization_server:
+  issuer: https://mcp.example.com
+  clients: [{ client_id: c, redirect_uris: ["http://127.0.0.1/cb"] }]
+  registration: { open: false, static_client: c }
+`).authorization_server!;
+    assert.deepEqual(explicit.registration, { open: false, static_client: 'c' });
+  });
+
+  it('registration.static_client: unknown, confidential, or with open: true are errors with their paths, all at once', () => {
+    const text = errorsOf(`authorization_server:
+  issuer: https://mcp.example.com
+  clients:
+    - { client_id: backend, redirect_uris: ["https://app.example.com/cb"], token_endpoint_auth_method: client_secret_basic, client_secret_env: BACKEND_SECRET }
+  registration: { open: true, static_client: backend }
+`).join('\n');
+    assert.match(text, /authorization_server\.registration\.open: cannot be true with static_client/);
+    assert.match(text, /authorization_server\.registration\.static_client: must name a public client: clients\[0\] uses client_secret_basic/);
+    assert.match(errorsOf(`authorization_server:
+  issuer: https://mcp.example.com
+  clients: [{ client_id: c, redirect_uris: ["http://127.0.0.1/cb"] }]
+  registration: { static_client: nobody }
+`).join('\n'), /authorization_server\.registration\.static_client: names no client in authorization_server\.clients \(got "nobody"\)/);
+    assert.match(errorsOf(`authorization_server:
+  issuer: https://mcp.example.com
+  registration: { static_client: "" }
+`).join('\n'), /authorization_server\.registration\.static_client: must not be empty/);
   });
 
   it('reports every mistake with its path', () => {

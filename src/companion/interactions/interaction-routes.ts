@@ -14,6 +14,8 @@ import type { Accounts } from '../accounts.ts';
 import type { CompanionLog } from '../companion-log.ts';
 import type { ConsentMemory } from '../consent-memory.ts';
 import type { LoginMethod } from '../login/login-method.ts';
+import type { LoginRateLimiter } from '../rate-limit/login-rate-limit.ts';
+import { sendRateLimitedPage } from '../rate-limit/rate-limit-response.ts';
 import { classifyRedirectUri } from '../redirect-uri-rules.ts';
 import { lookupResource, type ResourceServer } from '../resource-servers.ts';
 import { FIXED_TTL } from '../provider-config.ts';
@@ -36,10 +38,14 @@ export interface InteractionDeps {
   resources: readonly ResourceServer[];
   /** client_ids configured by the administrator (their names are trusted). */
   staticClientIds: ReadonlySet<string>;
+  /** `registration.static_client`: configured, but handed to any app that asks. */
+  sharedClientId?: string;
   csrfSecret: string;
   cookieNames: CookieNames;
   secure: boolean;
   log: CompanionLog;
+  /** Budgets of login submissions (per address, per username); none when absent. */
+  loginLimiter?: LoginRateLimiter;
 }
 
 type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -141,6 +147,7 @@ export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessa
       clientName: client.name,
       clientId,
       selfRegistered: client.selfRegistered,
+      sharedClient: clientId === d.sharedClientId,
       redirectUri,
       redirectHost: redirect.ok ? redirect.host : redirectUri,
       redirectKind: redirect.ok ? redirect.kind : 'https',
@@ -152,6 +159,12 @@ export function createInteractionRoutes(d: InteractionDeps): (req: IncomingMessa
   async function login(req: IncomingMessage, res: ServerResponse, details: InteractionDetails, form: Record<string, string>): Promise<void> {
     const method = d.loginMethods.find((m) => m.id === form.method);
     if (method === undefined) return send(res, 400, errorPage('Sign-in failed', 'Unknown sign-in method.'));
+    // Before the password is checked: a refused attempt costs no bcrypt and tells nothing.
+    const budget = await d.loginLimiter?.check(req, form.username);
+    if (budget?.limited) {
+      d.log('rate_limited', { route: budget.route, client: budget.clientKey, retry_after: budget.retryAfterSeconds });
+      return sendRateLimitedPage(res, budget.route === 'login_username' ? 'login_username' : 'login', budget.retryAfterSeconds);
+    }
     const outcome = await method.authenticate(form, { interactionUid: details.uid });
     const clientId = stringParam(details, 'client_id');
     switch (outcome.kind) {

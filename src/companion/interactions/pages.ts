@@ -92,6 +92,8 @@ export interface ConsentPageInput {
   clientId: string;
   /** True when the client registered itself (DCR): its name is a claim, not a fact. */
   selfRegistered: boolean;
+  /** True for `registration.static_client`: a configured name, used by whichever app asked. */
+  sharedClient?: boolean;
   redirectUri: string;
   /** Host (or scheme, for private-use URIs) the code will be sent to. */
   redirectHost: string;
@@ -125,7 +127,9 @@ function resourceList(resources: readonly ConsentResource[]): string {
 
 /** The consent page: who asks, where the approval goes, for which servers and scopes. */
 export function consentPage(p: ConsentPageInput): string {
-  const unverified = p.selfRegistered ? ' <span class="muted">(name given by the app itself, not verified)</span>' : '';
+  const unverified = p.sharedClient
+    ? ' <span class="muted">(a name shared by every app that registers here: the app is not verified)</span>'
+    : p.selfRegistered ? ' <span class="muted">(name given by the app itself, not verified)</span>' : '';
   return layout('Allow access?', `<h1>Allow access?</h1>
 <p>Signed in as <strong>${escapeHtml(p.accountId)}</strong>.</p>
 <p><strong>${escapeHtml(p.clientName)}</strong>${unverified} wants to use these MCP servers as you:</p>

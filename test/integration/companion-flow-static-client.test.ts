@@ -1,0 +1,134 @@
+/**
+ * The MCP authorization flow with `registration.static_client`: the official MCP SDK client
+ * registers as always (401 → PRM → AS metadata → POST /register, through real nginx to the
+ * companion hosted by `serve`), receives the static client_id, and completes authorize → token →
+ * tools/list with its own loopback port. Two different MCP clients get the same client_id; consent
+ * and grants stay per user: bob is asked although alice allowed that client_id, and alice's grant
+ * being revoked (refresh-token reuse) leaves bob's refresh token working.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { discoverAuthorizationServerMetadata, refreshAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { decodeJwt } from 'jose';
+import { toCoreConfig } from '../../src/config/app-config.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import { startService, type RunningService } from '../../src/service/serve.ts';
+import { authorizeInBrowser, USERS } from '../support/companion.ts';
+import { freePort } from '../support/free-port.ts';
+import { startMcpServer, type RunningMcpServer } from '../support/mcp-server.ts';
+import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
+import { asRoutes, callToolsStreaming, createSdkFlow, discoverAndRegister, flowServeYaml, refreshThenReuse, type SdkFlow } from '../support/mcp-sdk-flow.ts';
+import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
+import { createUserAgent } from '../support/user-agent.ts';
+
+function configYaml(o: { issuer: string; resource: string; upstream: string; companionPort: number; dir: string }): string {
+  return `${flowServeYaml(o)}authorization_server:
+  issuer: ${o.issuer}
+  keys: { dir: ${o.dir}/keys }
+  storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
+  users:
+    - { username: alice, password_env: ALICE_PASSWORD, scopes: [mcp:tools], email: alice@example.com }
+    - { username: bob, password_env: BOB_PASSWORD, scopes: [mcp:tools], email: bob@example.com }
+  clients:
+    - { client_id: mcp-clients, client_name: MCP clients, redirect_uris: ["http://127.0.0.1/callback"] }
+  registration: { static_client: mcp-clients }
+`;
+}
+
+async function listTools(f: SdkFlow): Promise<number> {
+  const client = new Client({ name: 'static-client-check', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(f.resource), { authProvider: f.oauth, fetch: f.fetch }));
+  const n = (await client.listTools()).tools.length;
+  await client.close();
+  return n;
+}
+
+describe('MCP SDK clients registering at a companion that hands out a static client', () => {
+  let dir: string;
+  let mcp: RunningMcpServer;
+  let service: RunningService;
+  let nginx: ProtectedNginx;
+  let issuer: string;
+  let resource: string;
+  const logs: string[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mcp-authz-flow-static-'));
+    mcp = await startMcpServer();
+    const nginxPort = await freePort();
+    const companionPort = await freePort();
+    issuer = `http://127.0.0.1:${nginxPort}`;
+    resource = `${issuer}/mcp`;
+    const parsed = parseConfig(configYaml({ issuer, resource, upstream: `http://127.0.0.1:${mcp.port}`, companionPort, dir }), {});
+    if (!parsed.ok) assert.fail(JSON.stringify(parsed.errors));
+    service = await startService(parsed.config, {
+      env: { ALICE_PASSWORD: USERS.alice.password, BOB_PASSWORD: USERS.bob.password },
+      writeLine: (line) => logs.push(line),
+    });
+    nginx = await startProtectedNginx(toCoreConfig(parsed.config), { port: nginxPort, serverExtra: asRoutes(companionPort) });
+  });
+  after(async () => {
+    await nginx?.stop();
+    await service?.stop();
+    await mcp?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('two MCP clients register, both get the static client_id, and each user consents and gets tokens on their own', async () => {
+    // Client A, alice.
+    const flowA = createSdkFlow(issuer, resource, createTestOAuthClient('http://127.0.0.1:47811/callback'));
+    const a = await discoverAndRegister(flowA, 'static-a');
+    assert.equal(a.registered.client_id, 'mcp-clients');
+    assert.equal(a.registered.client_secret, undefined);
+    assert.equal(a.authUrl.searchParams.get('client_id'), 'mcp-clients');
+    const aliceBrowser = createUserAgent();
+    const alice = await authorizeInBrowser(a.authUrl.href, USERS.alice, aliceBrowser);
+    assert.ok(alice.loginPage && alice.consentPage, 'alice signs in and is asked');
+    const backA = new URL(alice.redirect);
+    assert.equal(backA.origin + backA.pathname, 'http://127.0.0.1:47811/callback', 'a loopback port the static client did not list');
+    await a.transport.finishAuth(backA.searchParams.get('code')!);
+    const tokensA = await flowA.oauth.tokens();
+    assert.ok(tokensA?.access_token && tokensA.refresh_token);
+    assert.equal(decodeJwt(tokensA.access_token).client_id, 'mcp-clients');
+    await callToolsStreaming(flowA, 'static-a');
+    assert.equal(mcp.received.at(-1)!['x-mcp-subject'], 'alice');
+
+    // Client B (another program, another port), bob: the same client_id, and bob is asked.
+    const flowB = createSdkFlow(issuer, resource, createTestOAuthClient('http://127.0.0.1:47812/callback'));
+    const b = await discoverAndRegister(flowB, 'static-b');
+    assert.equal(b.registered.client_id, a.registered.client_id, 'the same client_id for both MCP clients');
+    const bob = await authorizeInBrowser(b.authUrl.href, USERS.bob);
+    assert.ok(bob.loginPage && bob.consentPage, "alice's consent does not cover bob");
+    const backB = new URL(bob.redirect);
+    assert.equal(backB.origin + backB.pathname, 'http://127.0.0.1:47812/callback');
+    await b.transport.finishAuth(backB.searchParams.get('code')!);
+    const tokensB = await flowB.oauth.tokens();
+    assert.ok(tokensB?.access_token && tokensB.refresh_token);
+    assert.equal(decodeJwt(tokensB.access_token).sub, 'bob');
+    assert.equal(await listTools(flowB), 2);
+    assert.equal(mcp.received.at(-1)!['x-mcp-subject'], 'bob');
+
+    // alice in her browser with client B: signed in already, still asked (a native client: any
+    // local program can claim a loopback port, so consent is not remembered for it).
+    const flowA2 = createSdkFlow(issuer, resource, createTestOAuthClient('http://127.0.0.1:47813/callback'));
+    const a2 = await discoverAndRegister(flowA2, 'static-a2');
+    const again = await authorizeInBrowser(a2.authUrl.href, USERS.alice, aliceBrowser);
+    assert.equal(again.loginPage, undefined, 'alice is still signed in');
+    assert.ok(again.consentPage, 'alice is asked again');
+
+    // Reusing alice's rotated-out refresh token revokes alice's grant; bob's grant is his own.
+    await refreshThenReuse(flowA, a.registered, tokensA as typeof tokensA & { refresh_token: string }, 'static-a');
+    // (Access tokens are JWTs that live out their TTL anyway: bob's refresh token is the test.)
+    const metadata = await discoverAuthorizationServerMetadata(issuer);
+    assert.ok(metadata);
+    const bobRefreshed = await refreshAuthorization(issuer, { metadata, clientInformation: b.registered, refreshToken: tokensB.refresh_token, resource: new URL(resource) });
+    assert.ok(bobRefreshed.access_token, "bob's grant survives alice's revocation");
+    assert.equal(decodeJwt(bobRefreshed.access_token).sub, 'bob');
+    assert.equal(logs.some((l) => l.includes('"event":"client.registered"')), false, 'no client was created');
+  });
+});
