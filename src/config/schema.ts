@@ -9,6 +9,7 @@ import type { AppConfig, AppEndpointConfig, AppJwtStrategy, AppStrategy } from '
 import { parseCidr } from '../core/cidr.ts';
 import { authorizationServer } from './authorization-server-schema.ts';
 import { fillCompanionJwks } from './companion-jwks.ts';
+import { finishScript, scriptStrategySchema } from './script-schema.ts';
 import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { deriveEndpointId, endpointPathProblem, ENDPOINT_ID } from './path-rules.ts';
 import {
@@ -29,7 +30,7 @@ export const ALLOWED_ALGORITHMS = [
 export const MIN_SECRET_LENGTH = 16;
 
 /** Strategy `type` values, in the order used by error messages. */
-export const STRATEGY_TYPES = ['jwt', 'apikey', 'bearer', 'trusted_header', 'none'] as const;
+export const STRATEGY_TYPES = ['jwt', 'apikey', 'bearer', 'trusted_header', 'none', 'script'] as const;
 
 // Letters, digits and '-': nginx drops headers containing '_' by default and generated config
 // embeds these names, so nothing else is safe.
@@ -150,6 +151,7 @@ const strategy = z.discriminatedUnion('type', [
   bearerStrategy,
   trustedHeaderStrategy,
   noneStrategy,
+  scriptStrategySchema,
 ]);
 
 const policy = z.strictObject({
@@ -234,7 +236,7 @@ const endpoint = z
     scopes_supported: ep.scopes_supported ?? [...new Set(ep.policy.required_scopes)],
     resource_name: ep.resource_name,
     pass_authorization: ep.pass_authorization,
-    strategies: ep.strategies.map((s): AppStrategy => (s.type === 'jwt' ? finishJwt(s, ep.resource) : s)),
+    strategies: ep.strategies.map((s, i): AppStrategy => (s.type === 'jwt' ? finishJwt(s, ep.resource) : s.type === 'script' ? finishScript(s, ep.id ?? deriveEndpointId(ep.path), i) : s)),
     policy: ep.policy,
     claims: ep.claims,
   }));

@@ -3,6 +3,10 @@
  * defaults and ${ENV} expansion. Plain data so it can be embedded in the njs bundle as JSON.
  */
 
+import type { ScriptStrategy } from './script-config.ts';
+
+export type { ScriptStrategy };
+
 /** A public JSON Web Key (RFC 7517), only the members verification reads. */
 export interface Jwk {
   kty: string;
@@ -85,7 +89,8 @@ export type Strategy =
   | ApiKeyStrategy
   | BearerStrategy
   | TrustedHeaderStrategy
-  | NoneStrategy;
+  | NoneStrategy
+  | ScriptStrategy;
 
 export interface ClaimMapping {
   subject: string;

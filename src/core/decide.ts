@@ -54,6 +54,7 @@ async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: 
   if (pre) return pre;
   const authorization = req.headers['authorization'];
   const outcome = await runStrategies(endpoint.strategies, { req: req, bearer: bearerToken(authorization), endpoint: endpoint, ports: ports });
+  if (outcome.kind === 'reject' && outcome.response) return denial(req, config, endpoint, outcome.reason, undefined, outcome.response);
   if (outcome.kind !== 'accept') return denial(req, config, endpoint, outcome.kind === 'reject' ? outcome.reason : 'missing_credentials');
   const policy = checkPolicy(outcome.principal, endpoint.policy);
   if (!policy.ok) {

@@ -39,6 +39,13 @@ export const REASONS: Record<string, ReasonInfo> = {
   insufficient_scope: { status: 403, error: 'insufficient_scope', description: 'The access token lacks a required scope' },
   subject_not_allowed: { status: 403, error: null, description: 'Access denied' },
   email_not_verified: { status: 403, error: null, description: 'Access denied: the email address is not verified' },
+  // strategies/script.ts: a validator script's failures fail closed, never allow.
+  script_denied: { status: 401, error: INVALID, description: 'The request was denied' },
+  script_error: { status: 503, error: null, description: 'The request validator failed; try again later' },
+  script_timeout: { status: 503, error: null, description: 'The request validator timed out; try again later' },
+  script_memory: { status: 503, error: null, description: 'The request validator ran out of memory; try again later' },
+  script_bad_result: { status: 503, error: null, description: 'The request validator returned an invalid answer' },
+  script_unavailable: { status: 503, error: null, description: 'The request validator is unavailable; try again later' },
   no_endpoint: { status: 404, error: null, description: 'Not found' },
   method_not_allowed: { status: 405, error: null, description: 'Method not allowed' },
 };

@@ -5,6 +5,7 @@
  * no classes, no Map/Set, nothing that needs a runtime beyond ES2015 objects and promises.
  */
 import type { CoreConfig, EndpointConfig, Jwk, JwkSet } from './config-types.ts';
+import type { ScriptInput } from './script-config.ts';
 
 /** A request as every adapter translates it from its wire format. */
 export interface CoreRequest {
@@ -89,6 +90,12 @@ export interface Ports {
    * rate-limits that and may answer with what it has.
    */
   getJwks(uri: string, refresh: boolean): Promise<Result<JwkSet>>;
+  /**
+   * Run the validator script registered under `id` (strategies/script.ts). Resolves with what the
+   * script returned (checked by core), or a failure tag (`script_timeout`, `script_memory`,
+   * `script_error`…); never rejects. Absent where the runtime has no script support.
+   */
+  runScript?(id: string, input: ScriptInput): Promise<Result<unknown>>;
 }
 
 export type { CoreConfig, EndpointConfig, Jwk, JwkSet };

@@ -8,6 +8,7 @@ import type { Outcome, StrategyInput } from './outcome.ts';
 import { jwtStrategy } from './jwt.ts';
 import { apiKeyStrategy, bearerStrategy } from './static-credentials.ts';
 import { trustedHeaderStrategy } from './trusted-header.ts';
+import { scriptStrategy } from './script.ts';
 
 function runOne(s: Strategy, input: StrategyInput): Outcome | Promise<Outcome> {
   switch (s.type) {
@@ -15,6 +16,7 @@ function runOne(s: Strategy, input: StrategyInput): Outcome | Promise<Outcome> {
     case 'apikey': return apiKeyStrategy(s, input);
     case 'bearer': return bearerStrategy(s, input);
     case 'trusted_header': return trustedHeaderStrategy(s, input);
+    case 'script': return scriptStrategy(s, input);
     case 'none': return { kind: 'accept', principal: { subject: s.subject, groups: [], scopes: s.scopes.slice(), strategy: 'none' }, ttl: 0 };
   }
 }
@@ -27,14 +29,19 @@ function authorizationOnly(s: Strategy): boolean {
 /** The combined outcome; an accept's ttl is 0 unless every strategy consulted was Authorization-only. */
 export async function runStrategies(strategies: Strategy[], input: StrategyInput): Promise<Outcome> {
   let firstReject: string | null = null;
+  let firstResponse: Outcome | null = null;
   let firstSkip: string | null = null;
   let cacheable = true;
   for (let i = 0; i < strategies.length; i++) {
     cacheable = cacheable && authorizationOnly(strategies[i]);
     const o = await runOne(strategies[i], input);
     if (o.kind === 'accept') return cacheable ? o : { kind: 'accept', principal: o.principal, ttl: 0 };
-    if (o.kind === 'reject' && firstReject === null) firstReject = o.reason;
+    if (o.kind === 'reject' && firstReject === null) {
+      firstReject = o.reason;
+      if (o.response) firstResponse = o;
+    }
     if (o.kind === 'skip' && o.reason && firstSkip === null) firstSkip = o.reason;
   }
+  if (firstResponse) return firstResponse;
   return { kind: 'reject', reason: firstReject || firstSkip || 'missing_credentials' };
 }
