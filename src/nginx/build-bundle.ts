@@ -10,6 +10,7 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import type { CoreConfig } from '../core/types.ts';
+import { scriptsPlugin } from './script-bundle.ts';
 
 const CHECK_ENTRY = fileURLToPath(new URL('../njs/check-server.ts', import.meta.url));
 const EDGE_ENTRY = fileURLToPath(new URL('../njs/edge.ts', import.meta.url));
@@ -22,7 +23,7 @@ function configLiteral(config: CoreConfig): string {
 }
 
 /** Syntax esbuild must fail on rather than emit (njs 0.7.9 cannot parse it). */
-const UNSUPPORTED = {
+export const UNSUPPORTED = {
   destructuring: false,
   'for-of': false,
   'object-rest-spread': false,
@@ -42,7 +43,7 @@ const UNSUPPORTED = {
 } as const;
 
 /** Patterns that parse elsewhere but not in njs 0.7.9, with the reason shown on failure. */
-const BANNED: Array<[RegExp, string]> = [
+export const BANNED: Array<[RegExp, string]> = [
   [/\bfor\s*\((?:var|let|const)\s+[\w$]+\s+of\b/, 'for-of (object spread lowers to it)'],
   [/\bclass\s+[\w$]+/, 'class'],
   [/function\s*\*/, 'generator'],
@@ -64,7 +65,7 @@ export interface Bundles {
 }
 
 /** Bundle one entry with the njs 0.7.9 guards; `define` values are substituted by esbuild. */
-async function bundle(entry: string, define: Record<string, string>): Promise<string> {
+async function bundle(entry: string, define: Record<string, string>, config?: CoreConfig): Promise<string> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -75,6 +76,7 @@ async function bundle(entry: string, define: Record<string, string>): Promise<st
     supported: UNSUPPORTED,
     external: ['crypto', 'fs'],
     define,
+    plugins: config ? [scriptsPlugin(config)] : [],
     legalComments: 'none',
     logLevel: 'silent',
   });
@@ -90,7 +92,7 @@ async function bundle(entry: string, define: Record<string, string>): Promise<st
 export async function buildBundles(config: CoreConfig, o: BundleOptions): Promise<Bundles> {
   // A placeholder: the configuration is spliced in after the scan, so config text (a resource
   // named "World class MCP") is never mistaken for code.
-  const check = await bundle(CHECK_ENTRY, { MCP_AUTHZ_CONFIG: CONFIG_PLACEHOLDER, MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) });
+  const check = await bundle(CHECK_ENTRY, { MCP_AUTHZ_CONFIG: CONFIG_PLACEHOLDER, MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) }, config);
   if (check.split(CONFIG_PLACEHOLDER).length !== 2) throw new Error('njs bundle: configuration placeholder not found exactly once');
   return { check: check.replace(CONFIG_PLACEHOLDER, configLiteral(config)), edge: await bundle(EDGE_ENTRY, {}) };
 }

@@ -8,6 +8,7 @@ import type { CoreConfig, Jwk, JwkSet, Ports, Result } from '../core/types.ts';
 import { jwksMaxAge } from './bundled-config.ts';
 import { jwkToSpki } from './jwk-to-spki.ts';
 import { jwksLocation, jwksUris } from './jwks-locations.ts';
+import { njsRunScript } from './script-port.ts';
 
 /** njs 0.7.9 WebCrypto has no Ed25519. */
 function supportsAlg(alg: string): boolean {
@@ -42,6 +43,7 @@ export function njsPorts(r: NginxHTTPRequest, config: CoreConfig): Ports {
     now: function () { return Date.now() / 1000; },
     supportsAlg: supportsAlg,
     verify: verify,
+    runScript: njsRunScript(config),
     getJwks: async function (uri: string, refresh: boolean): Promise<Result<JwkSet>> {
       const index = uris.indexOf(uri);
       if (index < 0) return { ok: false, reason: 'jwks_unavailable', detail: 'no location for ' + uri };

@@ -13,6 +13,7 @@ import { createForwardAuthHandler } from '../forward-auth/server.ts';
 import { createCachedDecider } from '../node/decision-cache.ts';
 import { closeServer, listenOn } from '../node/http-server.ts';
 import { nodePorts } from '../node/node-ports.ts';
+import { startScriptHost, withScripts } from '../node/script-host.ts';
 import type { Ports } from '../core/types.ts';
 import type { Env } from '../config/env-expand.ts';
 import { formatErrors } from '../config/format-errors.ts';
@@ -38,15 +39,18 @@ export async function startService(app: AppConfig, o: { ports?: Ports; writeLine
   const config = toCoreConfig(app);
   const metrics = serviceMetrics();
   const writeLine = o.writeLine ?? ((line: string) => process.stdout.write(line + '\n'));
+  // Validator scripts load before anything listens: a bad one is a configuration error.
+  const scripts = await startScriptHost(config);
+  if (!scripts.ok) throw new Error(formatErrors(scripts.errors).join('\n'));
   const deps = {
     config,
-    decider: createCachedDecider(config, o.ports ?? nodePorts()),
+    decider: createCachedDecider(config, withScripts(o.ports ?? nodePorts(), scripts.host)),
     observer: createObserver(metrics, writeLine),
   };
   let ready = false;
   const admin = createServer(createAdminHandler(metrics, { ready: () => ready }));
   const forwardAuth = createServer(createForwardAuthHandler(deps, { trustedProxies: app.serve.forward_auth.trusted_proxies }));
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<() => Promise<void>> = [() => scripts.host.stop()];
   try {
     const adminPort = await listenHttp(admin, app.serve.admin.listen);
     stops.push(() => closeServer(admin));
