@@ -43,8 +43,8 @@ export function scriptFixtureYaml(o: ScriptFixtureOptions): string {
     strategies:
       - type: script
         file: ${SCRIPTS_DIR}validator.lua
-        timeout_ms: 300
-        memory_mb: 32`;
+        timeout_ms: 2000
+        memory_mb: 16`;
   const limits = `
   - path: /limits/mcp
     resource: ${PUBLIC}/limits/mcp

@@ -139,6 +139,16 @@ export const NODE_SCRIPT_SCENARIOS: Scenario[] = [
     expect: { status: 200, upstream: { 'x-mcp-subject': 'lua-user' } },
   },
   {
+    name: 'Lua memory bomb → 503 out of memory (allocator capped at memory_mb)',
+    request: () => post('/lua/mcp', { authorization: 'Bearer lua-token', 'x-test-mode': 'memory' }),
+    expect: UNAVAILABLE('The request validator ran out of memory; try again later'),
+  },
+  {
+    name: 'Lua: the next request after the memory bomb works',
+    request: () => post('/lua/mcp', { authorization: 'Bearer lua-token' }),
+    expect: { status: 200, upstream: { 'x-mcp-subject': 'lua-user' } },
+  },
+  {
     name: 'Lua sandbox has no io, os.execute, require, load, debug, package, dofile',
     request: () => post('/lua/mcp', { 'x-test-mode': 'escape' }),
     expect: { status: 200, upstream: { 'x-mcp-subject': 'nil,nil,nil,nil,nil,nil,nil' } },
