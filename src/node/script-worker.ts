@@ -56,7 +56,8 @@ function startJavaScript(setup: WorkerSetup): Call {
   // The new realm has only ECMAScript built-ins, plus these; take away what could outlive a call.
   new vm.Script('delete globalThis.WebAssembly; delete globalThis.SharedArrayBuffer; delete globalThis.Atomics;').runInContext(context);
   new vm.Script(HARNESS, { filename: 'mcp-authz-harness.js' }).runInContext(context);
-  new vm.Script(setup.source, { filename: setup.filename }).runInContext(context, limits);
+  // Strict, as in njs (where the script is an ES module); on line 1 so line numbers stay the file's.
+  new vm.Script("'use strict';" + setup.source, { filename: setup.filename }).runInContext(context, limits);
   const isFunction = new vm.Script('typeof validate === "function"').runInContext(context, limits);
   if (isFunction !== true) throw new Error(setup.filename + ': must define function validate(request)');
   // Two evaluations: the promise continuations run (under the timeout) after the first one ends.
