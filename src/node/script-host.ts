@@ -20,8 +20,16 @@ export interface ScriptHost {
 
 export type ScriptHostResult = { ok: true; host: ScriptHost } | { ok: false; errors: ConfigError[] };
 
+export interface ScriptHostOptions {
+  /**
+   * Told about every failed call (timeout, memory, a thrown error and its message), for the
+   * operator's log: the decision log carries only the reason tag.
+   */
+  onFailure?: (id: string, reason: string, detail: string) => void;
+}
+
 /** Read and start every script of `config`; all problems come back at once. */
-export async function startScriptHost(config: CoreConfig): Promise<ScriptHostResult> {
+export async function startScriptHost(config: CoreConfig, o: ScriptHostOptions = {}): Promise<ScriptHostResult> {
   const runners: Record<string, ScriptRunner> = {};
   const errors: ConfigError[] = [];
   await Promise.all(scriptStrategies(config).map(async ({ strategy, path }) => {
@@ -53,7 +61,10 @@ export async function startScriptHost(config: CoreConfig): Promise<ScriptHostRes
       runScript(id, input) {
         const runner = runners[id];
         if (!runner) return Promise.resolve({ ok: false, reason: 'script_unavailable', detail: 'no script ' + id });
-        return runner.run(JSON.stringify(input));
+        return runner.run(JSON.stringify(input)).then((r) => {
+          if (!r.ok && o.onFailure) o.onFailure(id, r.reason, r.detail ?? '');
+          return r;
+        });
       },
       runner: (id) => runners[id],
       stop: stopAll,

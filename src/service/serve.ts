@@ -40,7 +40,9 @@ export async function startService(app: AppConfig, o: { ports?: Ports; writeLine
   const metrics = serviceMetrics();
   const writeLine = o.writeLine ?? ((line: string) => process.stdout.write(line + '\n'));
   // Validator scripts load before anything listens: a bad one is a configuration error.
-  const scripts = await startScriptHost(config);
+  const scripts = await startScriptHost(config, {
+    onFailure: (id, reason, detail) => writeLine(JSON.stringify({ time: new Date().toISOString(), component: 'script', event: 'script.failed', strategy_id: id, reason, detail })),
+  });
   if (!scripts.ok) throw new Error(formatErrors(scripts.errors).join('\n'));
   const deps = {
     config,

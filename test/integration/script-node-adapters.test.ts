@@ -120,6 +120,9 @@ describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy
   it('logs the failure reasons as tags', () => {
     const reasons = new Set(lines.map((l) => JSON.parse(l).reason));
     for (const r of ['script_denied', 'script_error', 'script_timeout', 'script_memory', 'script_bad_result']) assert.ok(reasons.has(r), 'logged ' + r);
+    const failures = lines.map((l) => JSON.parse(l)).filter((r) => r.event === 'script.failed');
+    assert.ok(failures.some((f) => f.strategy_id === 'js-mcp#0' && f.reason === 'script_error' && f.detail === 'validator exploded'), 'the script\'s error message is logged for the operator');
+    assert.ok(failures.some((f) => f.strategy_id === 'lua-mcp#0' && f.reason === 'script_memory'));
     const allowed = lines.map((l) => JSON.parse(l)).filter((r) => r.decision === 'allow');
     assert.ok(allowed.every((r) => r.strategy === 'script'));
   });
