@@ -24,6 +24,8 @@ export interface WorkerSetup {
 type Call = (input: string) => Promise<{ ok: true; value: unknown } | { ok: false; reason: string; detail: string }>;
 
 const MAX_DETAIL = 300;
+/** An answer is a few identity fields; anything this large is a bug, refused before it is copied out. */
+const MAX_ANSWER = 64 * 1024;
 
 function message(err: unknown): string {
   let text = err instanceof Error ? err.message : String(err);
@@ -40,7 +42,9 @@ const HARNESS = `(function (g) {
     out = undefined;
     var v = typeof validate === 'function' ? validate : undefined;
     new P(function (resolve) { resolve(v(parse(input))); }).then(
-      function (v) { out = stringify({ v: v === undefined ? null : v }); },
+      function (v) {
+        try { out = stringify({ v: v === undefined ? null : v }); } catch (e) { out = stringify({ b: 'the answer is not JSON data: ' + String(e && e.message) }); }
+      },
       function (e) { out = stringify({ e: String(e && e.message !== undefined ? e.message : e) }); });
   });
   define('__mcpAuthzTake', function () { return out; });
@@ -70,7 +74,8 @@ function startJavaScript(setup: WorkerSetup): Call {
     // Still pending after the microtasks ran: it waits on nothing that can ever resolve.
     if (out === undefined) return { ok: false, reason: 'script_timeout', detail: 'validate() returned a promise that never settles' };
     if (typeof out !== 'string') return { ok: false, reason: 'script_error', detail: 'unexpected harness result' };
-    const r = JSON.parse(out) as { v?: unknown; e?: string };
+    const r = JSON.parse(out) as { v?: unknown; e?: string; b?: string };
+    if ('b' in r) return { ok: false, reason: 'script_bad_result', detail: String(r.b).slice(0, MAX_DETAIL) };
     return 'e' in r ? { ok: false, reason: 'script_error', detail: String(r.e).slice(0, MAX_DETAIL) } : { ok: true, value: r.v };
   };
 }
@@ -146,6 +151,17 @@ async function main(): Promise<void> {
     } catch (err) {
       const timedOut = (err as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
       reply = { ok: false, reason: timedOut ? 'script_timeout' : 'script_error', detail: message(err) };
+    }
+    // Only JSON data leaves the sandbox (a Lua function in the answer would not even be cloneable).
+    if (reply.ok) {
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(reply.value);
+      } catch (err) {
+        reply = { ok: false, reason: 'script_bad_result', detail: 'the answer is not JSON data: ' + message(err) };
+      }
+      if (reply.ok && (json === undefined || json.length > MAX_ANSWER)) reply = { ok: false, reason: 'script_bad_result', detail: 'the answer is not a small JSON value' };
+      else if (reply.ok) reply = { ok: true, value: JSON.parse(json as string) };
     }
     port.postMessage(Object.assign({ type: 'result', id: m.id }, reply));
   });

@@ -189,6 +189,11 @@ export const NODE_SCRIPT_SCENARIOS: Scenario[] = [
     expect: { status: 200, upstream: { 'x-mcp-subject': 'node-only' } },
   },
   {
+    name: 'an answer that is not JSON data (a cycle) → 503 invalid answer',
+    request: () => post('/limits/mcp', { 'x-test-mode': 'cyclic' }),
+    expect: UNAVAILABLE('The request validator returned an invalid answer'),
+  },
+  {
     name: 'sandbox: no process, require, fetch, timers, host constructors, eval or WebAssembly',
     request: () => post('/limits/mcp', { 'x-test-mode': 'escape' }),
     expect: { status: 200, upstream: { 'x-mcp-subject': 'escape:none' } },
