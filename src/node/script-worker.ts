@@ -93,6 +93,7 @@ local env = {
   rawequal = rawequal, rawget = rawget, rawlen = rawlen, rawset = rawset,
   getmetatable = getmetatable, setmetatable = setmetatable, _VERSION = _VERSION,
   string = copy(string, 'dump'), table = copy(table), math = copy(math), utf8 = copy(utf8),
+  coroutine = copy(coroutine),
   os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime },
   print = function() end,
 }
