@@ -7,7 +7,7 @@
  *  - configuration errors at start: missing file, syntax error, no validate, with their paths.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,6 +25,7 @@ import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { freePort } from '../support/free-port.ts';
 import type { RunningIssuer } from '../support/issuer.ts';
+import { startNginx, type RunningNginx } from '../support/nginx.ts';
 
 const NO_ISSUER = { url: 'https://issuer.invalid' } as RunningIssuer;
 const STATUS_CODES = loadEnvoyRoot([EXTERNAL_AUTH_PROTO]).lookupEnum('envoy.type.v3.StatusCode').values;
@@ -86,11 +87,27 @@ ${copy.map((h) => `	import drop_empty ${h}`).join('\n')}
 `;
 }
 
-describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy)', () => {
+/** nginx/auth-request-example.conf with its three example addresses replaced. */
+function nginxRecipe(port: number, authz: number, upstream: number): string {
+  let text = readFileSync(new URL('../../nginx/auth-request-example.conf', import.meta.url), 'utf8');
+  for (const [from, to] of [
+    ['server 127.0.0.1:9100;', `server 127.0.0.1:${authz};`],
+    ['server 127.0.0.1:3000;', `server 127.0.0.1:${upstream};`],
+    ['listen 127.0.0.1:8080;', `listen 127.0.0.1:${port};`],
+  ]) {
+    assert.equal(text.split(from).length, 2, 'the recipe has exactly one ' + from);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
+describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy and nginx auth_request)', () => {
   let upstream: EchoUpstream;
   let service: RunningService;
   let client: ExtAuthzClient;
   let caddy: RunningCaddy;
+  let nginx: RunningNginx;
+  let nginxUrl = '';
   const lines: string[] = [];
   before(async () => {
     upstream = await startEchoUpstream();
@@ -99,9 +116,13 @@ describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy
     client = createExtAuthzClient('127.0.0.1:' + service.ports.extAuthz);
     const port = await freePort();
     caddy = await startCaddy(port, () => caddySite(port, service.ports.forwardAuth, upstream.port));
+    const nginxPort = await freePort();
+    nginxUrl = 'http://127.0.0.1:' + nginxPort;
+    nginx = await startNginx({ httpConf: nginxRecipe(nginxPort, service.ports.forwardAuth, upstream.port), readyPort: nginxPort });
   });
   after(async () => {
     client?.close();
+    await nginx?.stop();
     await caddy?.stop();
     await service?.stop();
     await upstream?.stop();
@@ -115,6 +136,10 @@ describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy
 
   describe('forward-auth behind Caddy', () => {
     runScenarioTable('forward_auth_caddy', () => ({ issuer: NO_ISSUER, send: sendThroughProxy(() => caddy.url, () => upstream) }), table);
+  });
+
+  describe('forward-auth behind nginx auth_request (nginx/auth-request-example.conf)', () => {
+    runScenarioTable('forward_auth_nginx', () => ({ issuer: NO_ISSUER, send: sendThroughProxy(() => nginxUrl, () => upstream) }), table);
   });
 
   it('logs the failure reasons as tags', () => {
