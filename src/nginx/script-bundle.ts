@@ -45,6 +45,9 @@ export function scriptsPlugin(config: CoreConfig): Plugin {
   };
 }
 
+/** What esbuild rewrites into calls njs 0.7.9 lacks. */
+const SCRIPT_BANNED: Array<[RegExp, string]> = [[/\bBigInt\(/, 'BigInt']];
+
 /** A top-level `function validate(` / `async function validate(` / `const|let|var validate`. */
 const DEFINES_VALIDATE = /(?:^|[\s;}])(?:(?:async\s+)?function\s+validate\s*\(|(?:var|let|const)\s+validate\b)/;
 
@@ -88,7 +91,7 @@ export async function checkNjsScripts(config: CoreConfig, guards: NjsGuards): Pr
         logLevel: 'silent',
       });
       const code = out.outputFiles[0].text;
-      const banned = guards.banned.filter((b) => b[0].test(code)).map((b) => b[1]);
+      const banned = guards.banned.concat(SCRIPT_BANNED).filter((b) => b[0].test(code)).map((b) => b[1]);
       if (banned.length) errors.push({ path, message: `${file}: uses ${banned.join(', ')}, which njs 0.7.9 (nginx) lacks` });
       else if (!DEFINES_VALIDATE.test(source)) errors.push({ path, message: `${file}: must define function validate(request)` });
     } catch (err) {

@@ -35,7 +35,13 @@ export function scriptFixtureYaml(o: ScriptFixtureOptions): string {
       - type: script
         file: ${SCRIPTS_DIR}validator.js
     policy:
-      required_scopes: [mcp:admin]`;
+      required_scopes: [mcp:admin]
+  - path: /rewritten/mcp
+    resource: ${PUBLIC}/rewritten/mcp
+    upstream: ${o.upstreamUrl}
+    strategies:
+      - type: script
+        file: ${SCRIPTS_DIR}rewritten.js`;
   const lua = `
   - path: /lua/mcp
     resource: ${PUBLIC}/lua/mcp

@@ -106,6 +106,11 @@ export const SCRIPT_SCENARIOS: Scenario[] = [
       error: 'insufficient_scope',
     },
   },
+  {
+    name: 'syntax the njs build rewrites (spread, ?., ??, ||=, ??=, catch without binding, rest, **) runs',
+    request: () => post('/rewritten/mcp', { 'x-tenant': 'acme' }),
+    expect: { status: 200, upstream: { 'x-mcp-subject': 'acme-undefined-8-l-caught-x' } },
+  },
 ];
 
 export const NODE_SCRIPT_SCENARIOS: Scenario[] = [

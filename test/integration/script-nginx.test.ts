@@ -95,6 +95,12 @@ describe('mcp-authz nginx: script configuration errors', () => {
     assert.match(e[0], /map\.js: uses Map\/Set, which njs 0\.7\.9 \(nginx\) lacks/);
   });
 
+  it('BigInt (which the build rewrites into a call njs lacks) is refused', async () => {
+    writeFileSync(join(dir, 'bigint.js'), 'function validate(request) { return { allow: false, description: String(10n) }; }\n');
+    const e = await errors('- { type: script, file: bigint.js }');
+    assert.match(e[0], /bigint\.js: uses BigInt, which njs 0\.7\.9 \(nginx\) lacks/);
+  });
+
   it('a file without validate is refused', async () => {
     writeFileSync(join(dir, 'novalidate.js'), 'function check(request) { return { allow: false }; }\n');
     const e = await errors('- { type: script, file: novalidate.js }');
