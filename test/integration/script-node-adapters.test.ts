@@ -142,6 +142,16 @@ describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy
     runScenarioTable('forward_auth_nginx', () => ({ issuer: NO_ISSUER, send: sendThroughProxy(() => nginxUrl, () => upstream) }), table);
   });
 
+  it('a loop is cut at its limit (timeout_ms 1000), not before and not much later', async () => {
+    const started = Date.now();
+    const got = observe({ method: 'POST', path: '/limits/mcp', headers: { 'x-test-mode': 'loop' } }, await client.check(checkRequest({ method: 'POST', path: '/limits/mcp', headers: { 'x-test-mode': 'loop' } }), 15_000));
+    const took = Date.now() - started;
+    assert.equal(got.status, 503);
+    assert.ok(took >= 1000 && took < 4000, 'took ' + took + ' ms');
+    const next = observe({ method: 'POST', path: '/limits/mcp', headers: {} }, await client.check(checkRequest({ method: 'POST', path: '/limits/mcp', headers: {} }), 15_000));
+    assert.equal(next.status, 200);
+  });
+
   it('logs the failure reasons as tags', () => {
     const reasons = new Set(lines.map((l) => JSON.parse(l).reason));
     for (const r of ['script_denied', 'script_error', 'script_timeout', 'script_memory', 'script_bad_result']) assert.ok(reasons.has(r), 'logged ' + r);
