@@ -5,9 +5,14 @@
  */
 import { z } from 'zod';
 import type { ScriptLanguage, ScriptStrategy } from '../core/script-config.ts';
-import { int, nonEmpty } from './schema-primitives.ts';
+import { checkedString, int, nonEmpty, stringList } from './schema-primitives.ts';
 
 const LANGUAGES = ['javascript', 'lua'] as const;
+
+// The same rule as every other header name in the file (written into nginx directives).
+const headerName = checkedString((v) =>
+  /^[A-Za-z][A-Za-z0-9-]*$/.test(v) ? undefined : 'must be a header name made of letters, digits and "-"',
+).transform((v) => v.toLowerCase());
 
 /** The language a file name implies, or undefined. */
 export function languageOf(file: string): ScriptLanguage | undefined {
@@ -24,6 +29,8 @@ export const scriptStrategySchema = z
     language: z.enum(LANGUAGES).optional(),
     timeout_ms: int(1, 10_000).default(100),
     memory_mb: int(16, 4096).default(64),
+    // Credentials the script reads (a session or tenant header): never passed to the upstream.
+    strip_headers: stringList(headerName),
   })
   .superRefine((s, ctx) => {
     if (s.language === undefined && languageOf(s.file) === undefined) {
@@ -40,5 +47,6 @@ export function finishScript(s: z.output<typeof scriptStrategySchema>, endpointI
     file: s.file,
     timeout_ms: s.timeout_ms,
     memory_mb: s.memory_mb,
+    strip_headers: s.strip_headers,
   };
 }

@@ -17,6 +17,8 @@ export interface ScriptStrategy {
   timeout_ms: number;
   /** Heap limit of the sandbox, in MiB (Node adapters only). */
   memory_mb: number;
+  /** Lower-cased headers the script reads credentials from: removed upstream, like an API key. */
+  strip_headers: string[];
 }
 
 /** What a validator receives: the request, with header names lower-cased. */

@@ -18,7 +18,7 @@ const WORKER_URL = new URL('./script-worker.ts', import.meta.url);
  */
 const WATCHDOG_GRACE_MS = 250;
 /** Time a worker gets to load the runtime (wasmoon compiles its WebAssembly) and the script. */
-const START_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 30_000;
 /** Calls waiting for the worker beyond this are refused at once (503), not queued without bound. */
 const MAX_QUEUE = 256;
 

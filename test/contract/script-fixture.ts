@@ -28,6 +28,7 @@ export function scriptFixtureYaml(o: ScriptFixtureOptions): string {
       - type: script
         file: ${SCRIPTS_DIR}validator.js
         timeout_ms: 300
+        strip_headers: [X-Session]
   - path: /policy/mcp
     resource: ${PUBLIC}/policy/mcp
     upstream: ${o.upstreamUrl}

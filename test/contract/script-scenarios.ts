@@ -35,6 +35,17 @@ export const SCRIPT_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'a credential header the script reads (strip_headers) never reaches the upstream',
+    request: () => post('/js/mcp', { 'x-session': 'sess-alice' }),
+    expect: { status: 200, upstream: { 'x-mcp-subject': 'alice-session' }, upstreamAbsent: ['x-session'] },
+    differs: {
+      forward_auth_nginx: {
+        expect: { status: 200, upstream: { 'x-mcp-subject': 'alice-session', 'x-session': 'sess-alice' } },
+        why: 'the auth_request recipe strips only the names it lists; add auth_request_set/proxy_set_header for each strip_headers name (serve prints them)',
+      },
+    },
+  },
+  {
     name: 'client-sent identity headers are replaced by the script\'s identity',
     request: () => post('/js/mcp', { authorization: 'Bearer alice-token', 'x-mcp-subject': 'mallory', 'x-mcp-groups': 'admins' }),
     expect: { status: 200, upstream: { 'x-mcp-subject': 'alice', 'x-mcp-groups': 'eng,ops' } },

@@ -69,7 +69,7 @@ function observe(req: ScenarioRequest, res: DecodedCheckResponse): Observed {
 }
 
 function caddySite(port: number, authz: number, upstream: number): string {
-  const copy = ['X-MCP-Subject', 'X-MCP-Email', 'X-MCP-Groups', 'X-MCP-Scopes', 'Authorization'];
+  const copy = ['X-MCP-Subject', 'X-MCP-Email', 'X-MCP-Groups', 'X-MCP-Scopes', 'Authorization', 'X-Session'];
   return `
 (drop_empty) {
 	@empty_{args.0} header {args.0} ""

@@ -135,10 +135,10 @@ describe('decide with a script strategy', () => {
 
 describe('script strategy configuration', () => {
   it('defaults: language from the extension, 100 ms, 64 MiB, id <endpoint>#<index>', () => {
-    const c = config('      - { type: script, file: /srv/a.lua }\n      - { type: script, file: /srv/b.js, timeout_ms: 250, memory_mb: 32 }');
+    const c = config('      - { type: script, file: /srv/a.lua }\n      - { type: script, file: /srv/b.js, timeout_ms: 250, memory_mb: 32, strip_headers: [X-Session] }');
     assert.deepEqual(c.endpoints[0].strategies, [
-      { type: 'script', id: 'mcp#0', language: 'lua', file: '/srv/a.lua', timeout_ms: 100, memory_mb: 64 },
-      { type: 'script', id: 'mcp#1', language: 'javascript', file: '/srv/b.js', timeout_ms: 250, memory_mb: 32 },
+      { type: 'script', id: 'mcp#0', language: 'lua', file: '/srv/a.lua', timeout_ms: 100, memory_mb: 64, strip_headers: [] },
+      { type: 'script', id: 'mcp#1', language: 'javascript', file: '/srv/b.js', timeout_ms: 250, memory_mb: 32, strip_headers: ['x-session'] },
     ]);
   });
 
@@ -153,7 +153,7 @@ describe('script strategy configuration', () => {
 `, {}, 'test');
     assert.equal(r.ok, false);
     assert.deepEqual(r.ok ? [] : formatErrors(r.errors).sort(), [
-      'endpoints[0].strategies[0].code: unknown key (allowed: type, file, language, timeout_ms, memory_mb)',
+      'endpoints[0].strategies[0].code: unknown key (allowed: type, file, language, timeout_ms, memory_mb, strip_headers)',
       'endpoints[0].strategies[0].language: is required when the file name does not end in .js or .lua (javascript or lua)',
       'endpoints[0].strategies[0].memory_mb: must be a whole number between 16 and 4096',
       'endpoints[0].strategies[0].timeout_ms: must be a whole number between 1 and 10000',
