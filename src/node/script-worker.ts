@@ -7,8 +7,8 @@
  *    microtaskMode 'afterEvaluate' so are its promise continuations.
  *  - Lua: wasmoon (Lua 5.4 in WebAssembly), the script loaded into an environment without io, os
  *    (but time/clock/date), package, require, debug or load; Lua's allocator is capped.
- * The parent enforces the wall-clock limit for both by terminating the worker (a Lua loop cannot
- * be interrupted otherwise). Messages: in {id, input}; out {id, ok, value | reason, detail}.
+ * Behind both, the parent's watchdog terminates a worker that does not answer in time (the only
+ * way to stop a Lua loop). Messages: in {id, input}; out {id, ok, value | reason, detail}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import vm from 'node:vm';
@@ -48,6 +48,8 @@ const HARNESS = `(function (g) {
       function (e) { out = stringify({ e: String(e && e.message !== undefined ? e.message : e) }); });
   });
   define('__mcpAuthzTake', function () { return out; });
+  // A plain data slot the host writes the input into; the script cannot turn it into a setter.
+  Object.defineProperty(g, '__mcpAuthzInput', { value: '', writable: true, configurable: false, enumerable: false });
 })(globalThis);`;
 
 function startJavaScript(setup: WorkerSetup): Call {
