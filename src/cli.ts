@@ -40,6 +40,12 @@ async function main(argv: string[]): Promise<number> {
     case 'check': {
       if (!configPath) return fail(USAGE);
       const r = runCheck(configPath, process.env);
+      if (r.exitCode === 0) {
+        // Validator scripts are loaded as serve would load them; their errors fail the check.
+        const { checkScripts } = await import('./node/script-check.ts');
+        const scriptErrors = await checkScripts(configPath, process.env);
+        if (scriptErrors.length) return fail(formatErrors(scriptErrors).join('\n'));
+      }
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
       return r.exitCode;

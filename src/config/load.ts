@@ -3,11 +3,13 @@
  * found comes back at once as a {@link ConfigError}, so one run shows everything to fix.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { AppConfig } from './app-config.ts';
 import type { ConfigError } from './config-error.ts';
 import { expandEnvBestEffort, type Env } from './env-expand.ts';
 import { configSchema } from './schema.ts';
+import { resolveScriptFiles } from './script-files.ts';
 import { createIssueTranslator } from './zod-issues.ts';
 
 /** Outcome of loading: the effective configuration, or every error found. */
@@ -22,7 +24,9 @@ export function loadConfig(path: string, env: Env): LoadResult {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     return { ok: false, errors: [{ path, message: `cannot read configuration file (${reason})` }] };
   }
-  return parseConfig(text, env, path);
+  const parsed = parseConfig(text, env, path);
+  // Script files are named relative to the configuration file.
+  return parsed.ok ? { ok: true, config: resolveScriptFiles(parsed.config, dirname(resolve(path))) } : parsed;
 }
 
 /**

@@ -13,6 +13,7 @@ import { fillCompanionJwks } from './companion-jwks.ts';
 import { finishIntrospection, introspectionStrategy, remoteStrategy } from './token-service-schema.ts';
 import { endpointRateLimit, rateLimitsSettings } from './rate-limit-schema.ts';
 import { bypassList, checkUpstreamRules, upstreamAuth } from './upstream-auth-schema.ts';
+import { finishScript, scriptStrategySchema } from './script-schema.ts';
 import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { deriveEndpointId, endpointPathProblem, ENDPOINT_ID } from './path-rules.ts';
 import {
@@ -33,7 +34,7 @@ export const ALLOWED_ALGORITHMS = [
 export const MIN_SECRET_LENGTH = 16;
 
 /** Strategy `type` values, in the order used by error messages. */
-export const STRATEGY_TYPES = ['jwt', 'apikey', 'bearer', 'trusted_header', 'none', 'introspection', 'remote'] as const;
+export const STRATEGY_TYPES = ['jwt', 'apikey', 'bearer', 'trusted_header', 'none', 'introspection', 'remote', 'script'] as const;
 
 // Letters, digits and '-': nginx drops headers containing '_' by default and generated config
 // embeds these names, so nothing else is safe.
@@ -156,6 +157,7 @@ const strategy = z.discriminatedUnion('type', [
   noneStrategy,
   introspectionStrategy,
   remoteStrategy,
+  scriptStrategySchema,
 ]);
 
 const policy = z.strictObject({
@@ -248,8 +250,9 @@ const endpoint = z
     // Only when set, so configurations without them stay exactly as before.
     ...(ep.upstream_auth ? { upstream_auth: ep.upstream_auth } : {}),
     ...(ep.bypass.length ? { bypass: ep.bypass } : {}),
-    strategies: ep.strategies.map((s): AppStrategy => {
+    strategies: ep.strategies.map((s, i): AppStrategy => {
       if (s.type === 'introspection') return finishIntrospection(s, ep.resource);
+      if (s.type === 'script') return finishScript(s, ep.id ?? deriveEndpointId(ep.path), i);
       return s.type === 'jwt' ? finishJwt(s, ep.resource) : s;
     }),
     policy: ep.policy,

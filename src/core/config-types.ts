@@ -12,6 +12,10 @@ import type { UpstreamAuth } from './upstream-auth-config.ts';
 
 export type { UpstreamAuth };
 
+import type { ScriptStrategy } from './script-config.ts';
+
+export type { ScriptStrategy };
+
 /** A public JSON Web Key (RFC 7517), only the members verification reads. */
 import type { ToolRule } from './tool-rules.ts';
 
@@ -100,7 +104,8 @@ export type Strategy =
   | TrustedHeaderStrategy
   | NoneStrategy
   | IntrospectionStrategy
-  | RemoteStrategy;
+  | RemoteStrategy
+  | ScriptStrategy;
 
 export interface ClaimMapping {
   subject: string;

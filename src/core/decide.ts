@@ -66,6 +66,7 @@ async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: 
   const authorization = req.headers['authorization'];
   const bearer = bearerToken(authorization);
   const outcome = await runStrategies(endpoint.strategies, { req: req, bearer: bearer, endpoint: endpoint, ports: ports });
+  if (outcome.kind === 'reject' && outcome.response) return denial(req, config, endpoint, outcome.reason, undefined, outcome.response);
   if (outcome.kind !== 'accept') {
     const d = denial(req, config, endpoint, outcome.kind === 'reject' ? outcome.reason : 'missing_credentials');
     if (outcome.kind === 'reject' && outcome.ttl) d.cacheTtl = outcome.ttl;

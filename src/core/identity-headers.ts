@@ -21,6 +21,7 @@ export function headersToRemove(endpoint: EndpointConfig, names: IdentityHeaderN
   if (outbound) out.push(outbound);
   endpoint.strategies.forEach(function (s) {
     if (s.type === 'apikey') out.push(s.header);
+    if (s.type === 'script') s.strip_headers.forEach(function (h) { out.push(h); });
     if (s.type === 'trusted_header') {
       out.push(s.subject_header);
       if (s.email_header) out.push(s.email_header);

@@ -54,6 +54,13 @@ export const REASONS: Record<string, ReasonInfo> = {
   body_too_large: { status: 413, error: 'invalid_request', description: 'The request body is too large' },
   unsupported_body_encoding: { status: 415, error: 'invalid_request', description: 'Compressed request bodies are not accepted' },
   body_unavailable: { status: 500, error: 'server_error', description: 'The request body did not reach the authorization check whole' },
+  // strategies/script.ts: a validator script's failures fail closed, never allow.
+  script_denied: { status: 401, error: INVALID, description: 'The request was denied' },
+  script_error: { status: 503, error: null, description: 'The request validator failed; try again later' },
+  script_timeout: { status: 503, error: null, description: 'The request validator timed out; try again later' },
+  script_memory: { status: 503, error: null, description: 'The request validator ran out of memory; try again later' },
+  script_bad_result: { status: 503, error: null, description: 'The request validator returned an invalid answer' },
+  script_unavailable: { status: 503, error: null, description: 'The request validator is unavailable; try again later' },
   no_endpoint: { status: 404, error: null, description: 'Not found' },
   method_not_allowed: { status: 405, error: null, description: 'Method not allowed' },
   // RFC 6585 §4; rate-limit.ts adds Retry-After. Not an RFC 6750 code: no challenge on a 429.

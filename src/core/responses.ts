@@ -6,7 +6,7 @@ import type { CoreConfig, EndpointConfig } from './config-types.ts';
 import { bearerChallenge } from './challenge.ts';
 import { corsHeaders, preflightHeaders } from './cors.ts';
 import { protectedResourceMetadata } from './protected-resource-metadata.ts';
-import { reasonInfo } from './reasons.ts';
+import { reasonInfo, type ReasonInfo } from './reasons.ts';
 import { protectedResourceMetadataUrl } from './url.ts';
 import type { CoreRequest, Respond } from './types.ts';
 
@@ -15,13 +15,14 @@ const JSON_TYPE = 'application/json';
 /**
  * A denial. 401 always challenges with `resource_metadata` (RFC 9728 §5.1), adding `error` only
  * when credentials were sent (RFC 6750 §3.1); 403 insufficient_scope names the scopes to request.
+ * `override` replaces the reason table's status, error and description (a script's denial).
  */
-export function denial(req: CoreRequest, config: CoreConfig, endpoint: EndpointConfig | null, reason: string, scope?: string): Respond {
-  const info = reasonInfo(reason);
+export function denial(req: CoreRequest, config: CoreConfig, endpoint: EndpointConfig | null, reason: string, scope?: string, override?: ReasonInfo): Respond {
+  const info = override || reasonInfo(reason);
   const headers = corsHeaders(req.headers['origin'], config.cors);
   headers['Content-Type'] = JSON_TYPE;
   headers['Cache-Control'] = 'no-store';
-  if (endpoint && (info.status === 401 || info.status === 400 || reason === 'insufficient_scope')) {
+  if (endpoint && (info.status === 401 || info.status === 400 || reason === 'insufficient_scope' || info.error === 'insufficient_scope')) {
     const required = endpoint.policy.required_scopes.join(' ');
     headers['WWW-Authenticate'] = bearerChallenge({
       resourceMetadata: protectedResourceMetadataUrl(endpoint.resource),

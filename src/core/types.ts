@@ -6,6 +6,7 @@
  */
 import type { CoreConfig, EndpointConfig, Jwk, JwkSet } from './config-types.ts';
 import type { UpstreamCredential } from './upstream-credential.ts';
+import type { ScriptInput } from './script-config.ts';
 
 /** A request as every adapter translates it from its wire format. */
 export interface CoreRequest {
@@ -114,6 +115,12 @@ export interface Ports {
    * Absent: such endpoints fail closed.
    */
   upstreamCredential?(endpoint: EndpointConfig, principal: Principal, subjectToken: string | null): Promise<Result<UpstreamCredential>>;
+  /**
+   * Run the validator script registered under `id` (strategies/script.ts). Resolves with what the
+   * script returned (checked by core), or a failure tag (`script_timeout`, `script_memory`,
+   * `script_error`…); never rejects. Absent where the runtime has no script support.
+   */
+  runScript?(id: string, input: ScriptInput): Promise<Result<unknown>>;
 }
 
 /** What {@link Ports.post} got back. */

@@ -9,9 +9,10 @@
  * njs < 0.7.12 rejects `export { x as default }`.
  */
 import { build, type Plugin } from 'esbuild';
-import { scriptsPlugin } from './scripts-plugin.ts';
+import { upstreamScriptsPlugin } from './upstream-scripts-plugin.ts';
 import { fileURLToPath } from 'node:url';
 import type { CoreConfig } from '../core/types.ts';
+import { validatorScriptsPlugin } from './script-bundle.ts';
 import { toolGates } from './tool-gates.ts';
 
 const CHECK_ENTRY = fileURLToPath(new URL('../njs/check-server.ts', import.meta.url));
@@ -27,7 +28,7 @@ function configLiteral(config: unknown): string {
 }
 
 /** Syntax esbuild must fail on rather than emit (njs 0.7.9 cannot parse it). */
-const UNSUPPORTED = {
+export const UNSUPPORTED = {
   destructuring: false,
   'for-of': false,
   'object-rest-spread': false,
@@ -47,7 +48,7 @@ const UNSUPPORTED = {
 } as const;
 
 /** Patterns that parse elsewhere but not in njs 0.7.9, with the reason shown on failure. */
-const BANNED: Array<[RegExp, string]> = [
+export const BANNED: Array<[RegExp, string]> = [
   [/\bfor\s*\((?:var|let|const)\s+[\w$]+\s+of\b/, 'for-of (object spread lowers to it)'],
   [/\bclass\s+[\w$]+/, 'class'],
   [/function\s*\*/, 'generator'],
@@ -98,7 +99,7 @@ async function bundle(entry: string, define: Record<string, string>, plugins: Pl
 export async function buildBundles(config: CoreConfig, o: BundleOptions): Promise<Bundles> {
   // A placeholder: the configuration is spliced in after the scan, so config text (a resource
   // named "World class MCP") is never mistaken for code.
-  const check = await bundle(CHECK_ENTRY, { MCP_AUTHZ_CONFIG: CONFIG_PLACEHOLDER, MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) }, [scriptsPlugin(config)]);
+  const check = await bundle(CHECK_ENTRY, { MCP_AUTHZ_CONFIG: CONFIG_PLACEHOLDER, MCP_AUTHZ_JWKS_MAX_AGE: String(o.jwksMaxAge) }, [upstreamScriptsPlugin(config), validatorScriptsPlugin(config)]);
   if (check.split(CONFIG_PLACEHOLDER).length !== 2) throw new Error('njs bundle: configuration placeholder not found exactly once');
   const tools = await bundle(TOOLS_ENTRY, { MCP_AUTHZ_TOOL_GATES: TOOL_GATES_PLACEHOLDER });
   if (tools.split(TOOL_GATES_PLACEHOLDER).length !== 2) throw new Error('njs bundle: tool gates placeholder not found exactly once');

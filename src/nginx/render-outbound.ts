@@ -16,7 +16,7 @@ import type { UpstreamTokenAuth } from '../core/upstream-auth-config.ts';
 import { upstreamHeaderName } from '../core/upstream-credential.ts';
 import { splitUrl } from '../core/url.ts';
 import { ARGS_HEADER, CREDENTIAL_FETCH_PREFIX, CREDENTIAL_HEADER, credentialLocation, tokenLocation } from '../njs/credential-locations.ts';
-import { scriptEnv } from './scripts-plugin.ts';
+import { scriptEnv } from './upstream-scripts-plugin.ts';
 
 /** Characters that would end or alter an nginx directive. */
 const UNSAFE = /[\s"'\\$;{}#]/;

@@ -10,7 +10,8 @@ import type { Env } from '../config/env-expand.ts';
 import { loadConfig } from '../config/load.ts';
 import { resolveDiscovery, type FetchJson } from '../config/resolve-discovery.ts';
 import { resolveTokenEndpoints } from '../config/resolve-token-endpoints.ts';
-import { buildBundles } from './build-bundle.ts';
+import { BANNED, buildBundles, UNSUPPORTED } from './build-bundle.ts';
+import { checkNjsScripts } from './script-bundle.ts';
 import { NGINX_TIMING, renderConf } from './render-conf.ts';
 
 export type WriteResult = { ok: true; files: string[]; config: AppConfig } | { ok: false; errors: ConfigError[] };
@@ -26,6 +27,8 @@ export async function writeNginxModule(configPath: string, outDir: string, env: 
   const config = tokens.config;
   const dir = resolve(outDir);
   const core = toCoreConfig(config);
+  const scriptErrors = await checkNjsScripts(core, { supported: UNSUPPORTED, banned: BANNED });
+  if (scriptErrors.length) return { ok: false, errors: scriptErrors };
   const options = Object.assign({}, NGINX_TIMING, {
     dir,
     checkSocket: config.nginx.check_socket,

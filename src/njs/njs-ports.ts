@@ -10,6 +10,7 @@ import { jwkToSpki } from './jwk-to-spki.ts';
 import { jwksLocation, jwksUris } from './jwks-locations.ts';
 import { postHeaderVar, postLocation, postTargets } from './post-locations.ts';
 import { njsUpstreamCredential } from './upstream-credential-port.ts';
+import { njsRunScript } from './script-port.ts';
 
 /** njs 0.7.9 WebCrypto has no Ed25519. */
 function supportsAlg(alg: string): boolean {
@@ -67,6 +68,7 @@ export function njsPorts(r: NginxHTTPRequest, config: CoreConfig): Ports {
     supportsAlg: supportsAlg,
     verify: verify,
     post: poster(r, config),
+    runScript: njsRunScript(config),
     getJwks: async function (uri: string, refresh: boolean): Promise<Result<JwkSet>> {
       const index = uris.indexOf(uri);
       if (index < 0) return { ok: false, reason: 'jwks_unavailable', detail: 'no location for ' + uri };

@@ -15,6 +15,7 @@ import { createRateLimiter } from '../node/create-rate-limiter.ts';
 import { withRateLimits } from '../node/rate-limited-decider.ts';
 import { closeServer, listenOn } from '../node/http-server.ts';
 import { nodePorts } from '../node/node-ports.ts';
+import { startScriptHost, withScripts } from '../node/script-host.ts';
 import type { Ports } from '../core/types.ts';
 import type { Env } from '../config/env-expand.ts';
 import { formatErrors } from '../config/format-errors.ts';
@@ -40,21 +41,26 @@ export async function startService(app: AppConfig, o: { ports?: Ports; writeLine
   const config = toCoreConfig(app);
   const metrics = serviceMetrics();
   const writeLine = o.writeLine ?? ((line: string) => process.stdout.write(line + '\n'));
+  // Validator scripts load before anything listens: a bad one is a configuration error.
+  const scripts = await startScriptHost(config, {
+    onFailure: (id, reason, detail) => writeLine(JSON.stringify({ time: new Date().toISOString(), component: 'script', event: 'script.failed', strategy_id: id, reason, detail })),
+  });
+  if (!scripts.ok) throw new Error(formatErrors(scripts.errors).join('\n'));
   // Per-subject limits count every allow, cached or not; no limited endpoint, no store.
   const limited = config.endpoints.some((e) => e.rate_limit);
   const limiter = createRateLimiter(limited ? app.rate_limits : undefined, { onStoreError: () => metrics.inc('mcp_authz_rate_limit_store_errors_total') });
   const deps = {
     config,
-    decider: withRateLimits(createCachedDecider(config, o.ports ?? nodePorts({
+    decider: withRateLimits(createCachedDecider(config, withScripts(o.ports ?? nodePorts({
       // Why an upstream_auth credential could not be had: for the operator, next to the 503s.
       upstream: { onFailure: (endpoint, detail) => writeLine(JSON.stringify({ time: new Date().toISOString(), event: 'upstream_credential_failed', endpoint, detail })) },
-    })), config, limiter),
+    }), scripts.host)), config, limiter),
     observer: createObserver(metrics, writeLine),
   };
   let ready = false;
   const admin = createServer(createAdminHandler(metrics, { ready: () => ready }));
   const forwardAuth = createServer(createForwardAuthHandler(deps, { trustedProxies: app.serve.forward_auth.trusted_proxies }));
-  const stops: Array<() => Promise<void>> = [() => limiter.close()];
+  const stops: Array<() => Promise<void>> = [() => limiter.close(), () => scripts.host.stop()];
   try {
     const adminPort = await listenHttp(admin, app.serve.admin.listen);
     stops.push(() => closeServer(admin));

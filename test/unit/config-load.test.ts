@@ -272,7 +272,7 @@ endpoints:
       'endpoints[0].strategies[0].clock_skew: must be a whole number between 0 and 300',
       'endpoints[0].strategies[1].keys[0].key: must be at least 16 characters',
       'endpoints[0].strategies[2].trusted_peers[0]: must be an IPv4 or IPv6 address or CIDR (e.g. 10.0.0.0/8)',
-      'endpoints[0].strategies[3].type: must be one of: jwt, apikey, bearer, trusted_header, none, introspection, remote',
+      'endpoints[0].strategies[3].type: must be one of: jwt, apikey, bearer, trusted_header, none, introspection, remote, script',
       'endpoints[0].authorization_servers: must list at least one authorization server when a jwt strategy is used',
       'endpoints[1].path: must not end with "/" (only the root path "/" may)',
       'endpoints[1].resource: must not contain a fragment',

@@ -11,7 +11,15 @@ import type { CoreRequest, Ports, Principal } from '../types.ts';
 export type Outcome =
   | { kind: 'accept'; principal: Principal; ttl: number }
   | { kind: 'skip'; reason?: string }
-  | { kind: 'reject'; reason: string; ttl?: number };
+  | { kind: 'reject'; reason: string; ttl?: number; response?: DenialOverride };
+
+/** A denial whose status, error code and description a strategy chose (a script's answer). */
+export interface DenialOverride {
+  status: number;
+  /** RFC 6750 §3.1 error code, or null. */
+  error: string | null;
+  description: string;
+}
 
 export interface StrategyInput {
   req: CoreRequest;

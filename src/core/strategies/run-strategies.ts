@@ -11,6 +11,7 @@ import { jwtStrategy } from './jwt.ts';
 import { remoteStrategy } from './remote.ts';
 import { apiKeyStrategy, bearerStrategy } from './static-credentials.ts';
 import { trustedHeaderStrategy } from './trusted-header.ts';
+import { scriptStrategy } from './script.ts';
 
 function runOne(s: Strategy, input: StrategyInput): Outcome | Promise<Outcome> {
   switch (s.type) {
@@ -20,6 +21,7 @@ function runOne(s: Strategy, input: StrategyInput): Outcome | Promise<Outcome> {
     case 'trusted_header': return trustedHeaderStrategy(s, input);
     case 'introspection': return introspectionStrategy(s, input);
     case 'remote': return remoteStrategy(s, input);
+    case 'script': return scriptStrategy(s, input);
     case 'none': return { kind: 'accept', principal: { subject: s.subject, groups: [], scopes: s.scopes.slice(), strategy: 'none' }, ttl: 0 };
   }
 }
@@ -34,10 +36,15 @@ function asksAService(s: Strategy): boolean {
   return s.type === 'introspection' || s.type === 'remote';
 }
 
-/** The combined outcome; an accept's ttl is 0 unless every strategy consulted was Authorization-only. */
+/** A rejection, as strategies return it. */
+type Rejection = Extract<Outcome, { kind: 'reject' }>;
+
+/**
+ * The combined outcome; an accept's ttl is 0 unless every strategy consulted was Authorization-only.
+ * A rejection keeps a script's own denial (status, error, description) when it decides.
+ */
 export async function runStrategies(strategies: Strategy[], input: StrategyInput): Promise<Outcome> {
-  let firstReject: string | null = null;
-  let rejectTtl = 0;
+  let first: Rejection | null = null;
   // A denial is reusable only if every rejection is: a "not active/valid" answer (with its ttl) or
   // jwt's "not a JWT" (a property of the token). A service failure anywhere makes it one-off.
   let reusable = true;
@@ -51,13 +58,13 @@ export async function runStrategies(strategies: Strategy[], input: StrategyInput
     if (o.kind === 'reject') {
       if (o.ttl && o.ttl > 0) minTtl = minTtl < 0 ? o.ttl : Math.min(minTtl, o.ttl);
       else if (o.reason !== 'malformed_token') reusable = false;
-    }
-    if (o.kind === 'reject' && (firstReject === null || (firstReject === 'malformed_token' && asksAService(strategies[i])))) {
-      firstReject = o.reason;
-      rejectTtl = o.ttl || 0;
+      if (first === null || (first.reason === 'malformed_token' && asksAService(strategies[i]))) first = o;
     }
     if (o.kind === 'skip' && o.reason && firstSkip === null) firstSkip = o.reason;
   }
-  if (firstReject !== null && cacheable && reusable && rejectTtl > 0) return { kind: 'reject', reason: firstReject, ttl: minTtl };
-  return { kind: 'reject', reason: firstReject || firstSkip || 'missing_credentials' };
+  if (first === null) return { kind: 'reject', reason: firstSkip || 'missing_credentials' };
+  // Scripts read any header, so a script's denial is never among the cacheable ones.
+  if (first.response) return { kind: 'reject', reason: first.reason, response: first.response };
+  if (cacheable && reusable && first.ttl) return { kind: 'reject', reason: first.reason, ttl: minTtl };
+  return { kind: 'reject', reason: first.reason };
 }

@@ -27,7 +27,7 @@ export function scriptEnv(config: CoreConfig): string[] {
 }
 
 /** The plugin for one configuration. */
-export function scriptsPlugin(config: CoreConfig): Plugin {
+export function upstreamScriptsPlugin(config: CoreConfig): Plugin {
   const files = scriptFiles(config);
   const contents = files.map(function (f, i) { return 'import s' + i + ' from ' + JSON.stringify(f) + ';'; }).concat([
     'export default {' + files.map(function (f, i) { return JSON.stringify(f) + ': s' + i; }).join(', ') + '};',
