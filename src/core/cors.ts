@@ -6,7 +6,7 @@
 import type { CorsConfig } from './config-types.ts';
 
 /** Headers a browser client may read from MCP responses. */
-export const EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
+export const EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version, Retry-After';
 /** Request headers an MCP client sends. */
 export const ALLOW_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID';
 export const ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';

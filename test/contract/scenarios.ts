@@ -303,7 +303,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: '401 exposes WWW-Authenticate to browser clients',
     request: () => post('/mcp', { origin: 'https://inspector.example' }),
-    expect: { status: 401, responseHeaders: { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version' } },
+    expect: { status: 401, responseHeaders: { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version, Retry-After' } },
   },
   {
     name: 'protected resource metadata for /mcp (RFC 9728)',

@@ -70,7 +70,7 @@ describe('nginx data plane', () => {
     const res = await request(nginx.url + '/mcp', { method: 'POST', headers: { authorization: 'Bearer ' + (await mint()), origin: 'https://inspector.example' }, body: '{}' });
     assert.equal(res.status, 200);
     assert.equal(res.headers['access-control-allow-origin'], '*');
-    assert.equal(res.headers['access-control-expose-headers'], 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version');
+    assert.equal(res.headers['access-control-expose-headers'], 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version, Retry-After');
     const noOrigin = await request(nginx.url + '/mcp', { method: 'POST', headers: { authorization: 'Bearer ' + (await mint()) }, body: '{}' });
     assert.equal(noOrigin.headers['access-control-allow-origin'], undefined);
   });

@@ -51,6 +51,7 @@ describe('nginx: per-subject rate limits', () => {
     assert.match(String(refused.headers['content-type']), /^application\/json/);
     assert.equal(refused.headers['cache-control'], 'no-store');
     assert.equal(refused.headers['access-control-allow-origin'], '*');
+    assert.match(String(refused.headers['access-control-expose-headers']), /\bRetry-After\b/, 'browser clients may read Retry-After');
     const body = JSON.parse(refused.body);
     assert.equal(body.error, 'rate_limited');
     assert.match(body.error_description, /Retry-After/);

@@ -89,6 +89,7 @@ describe('serve: per-subject rate limits, in process', () => {
     assert.equal(res.headers['retry-after'], SLOW.retryAfter);
     assert.equal(res.headers['content-type'], 'application/json');
     assert.equal(res.headers['access-control-allow-origin'], '*');
+    assert.match(String(res.headers['access-control-expose-headers']), /\bRetry-After\b/, 'browser clients may read Retry-After');
     assert.equal(res.headers['www-authenticate'], undefined);
     assert.equal(JSON.parse(res.body).error, 'rate_limited');
     // Requests 2–4 came from the decision cache (bearer decisions are cached for 60 s): counted all the same.
