@@ -5,16 +5,8 @@
  * client copies.
  */
 import type { CoreRequest } from '../core/types.ts';
+import { lowerHeaders } from './lower-headers.ts';
 
-function lowerHeaders(r: NginxHTTPRequest): Record<string, string> {
-  const h: Record<string, string> = {};
-  const raw = r.rawHeadersIn;
-  for (let i = 0; i < raw.length; i++) {
-    const name = raw[i][0].toLowerCase();
-    h[name] = h[name] === undefined ? raw[i][1] : h[name] + ', ' + raw[i][1];
-  }
-  return h;
-}
 
 /** The client's request, rebuilt from what the public server forwarded. */
 export function forwardedRequest(r: NginxHTTPRequest): CoreRequest {

@@ -1,8 +1,8 @@
 /**
  * The nginx tool gate: js_content of an endpoint location that has per-tool rules. It runs after
  * auth_request allowed the request (the principal's scopes and groups arrive in
- * `$mcp_authz_principal`, see tool-principal.ts, also from a cached decision), judges the body nginx has read into
- * memory with core's tool policy, and either answers the refusal itself or internal-redirects to
+ * `$mcp_authz_principal`, see tool-principal.ts, also from a cached decision), judges the body
+ * nginx has read into memory with core's tool policy, and either answers the refusal itself or internal-redirects to
  * the endpoint's named upstream location, which proxies the same body and streams the response.
  *
  * The rules are embedded in its module (bundled-tool-gates.ts: the endpoints with tool rules, no
@@ -13,19 +13,8 @@ import { toolRefusal } from '../core/tool-policy.ts';
 import type { CoreRequest } from '../core/types.ts';
 import { toolGates } from './bundled-tool-gates.ts';
 import { sendRespond } from './response.ts';
+import { lowerHeaders } from './lower-headers.ts';
 import { decodePrincipal } from './tool-principal.ts';
-
-
-function lowerHeaders(r: NginxHTTPRequest): Record<string, string> {
-  const h: Record<string, string> = {};
-  const raw = r.rawHeadersIn;
-  for (let i = 0; i < raw.length; i++) {
-    const name = raw[i][0].toLowerCase();
-    h[name] = h[name] === undefined ? raw[i][1] : h[name] + ', ' + raw[i][1];
-  }
-  return h;
-}
-
 
 /** Record the refusal in the decision log line (the variables auth_request_set filled). */
 function logDenial(r: NginxHTTPRequest, reason: string): void {
