@@ -14,6 +14,7 @@
  */
 import type { IntrospectionStrategy } from '../config-types.ts';
 import { basicCredentials, formBody } from '../form-encoding.ts';
+import { parseJsonObject } from '../json-object.ts';
 import { principalFromClaims } from '../principal.ts';
 import { isJwtShaped } from '../token-shape.ts';
 import { stripTrailingSlash } from '../url.ts';
@@ -40,14 +41,9 @@ async function introspect(s: IntrospectionStrategy, ports: Ports, token: string)
   if (!reply.ok) return { ok: false, reason: 'introspection_unavailable', detail: reply.detail };
   if (reply.value.status === 400) return { ok: false, reason: 'introspection_refused', detail: 'HTTP 400' };
   if (reply.value.status !== 200) return { ok: false, reason: 'introspection_unavailable', detail: 'HTTP ' + reply.value.status };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(reply.value.body);
-  } catch (e) {
-    return { ok: false, reason: 'introspection_unavailable', detail: 'response is not JSON' };
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, reason: 'introspection_unavailable', detail: 'response is not an object' };
-  const body = parsed as Record<string, unknown>;
+  const parsed = parseJsonObject(reply.value.body, 'introspection_unavailable');
+  if (!parsed.ok) return parsed;
+  const body = parsed.value;
   if (typeof body.active !== 'boolean') return { ok: false, reason: 'introspection_unavailable', detail: 'response has no boolean active' };
   return { ok: true, value: body };
 }

@@ -7,6 +7,7 @@
  * feed the endpoint's claim mapping for email and groups; subject and scopes come from their fields.
  */
 import type { RemoteStrategy } from '../config-types.ts';
+import { parseJsonObject } from '../json-object.ts';
 import { principalFromClaims, stringList } from '../principal.ts';
 import type { Ports, Result } from '../types.ts';
 import type { Outcome, StrategyInput } from './outcome.ts';
@@ -19,14 +20,9 @@ async function validate(s: RemoteStrategy, ports: Ports, token: string): Promise
   const reply = await ports.post(s.url, headers, JSON.stringify({ token: token }), s.timeout);
   if (!reply.ok) return { ok: false, reason: 'remote_unavailable', detail: reply.detail };
   if (reply.value.status !== 200) return { ok: false, reason: 'remote_unavailable', detail: 'HTTP ' + reply.value.status };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(reply.value.body);
-  } catch (e) {
-    return { ok: false, reason: 'remote_unavailable', detail: 'response is not JSON' };
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, reason: 'remote_unavailable', detail: 'response is not an object' };
-  const body = parsed as Record<string, unknown>;
+  const parsed = parseJsonObject(reply.value.body, 'remote_unavailable');
+  if (!parsed.ok) return parsed;
+  const body = parsed.value;
   if (typeof body.valid !== 'boolean') return { ok: false, reason: 'remote_unavailable', detail: 'response has no boolean valid' };
   return { ok: true, value: body };
 }
