@@ -1,0 +1,106 @@
+/**
+ * Several protected MCP endpoints in one configuration (issue 5 item 4), each with its own
+ * upstream, strategies, policy, resource metadata, outbound credential and request rules:
+ *  - /a/mcp: jwt, per-tool rule (delete_* needs mcp:admin), rate limit, static upstream token,
+ *    header allow-list;
+ *  - /b/mcp: API key, upstream API key in a header, rate limit, a public health path;
+ *  - /c/mcp: jwt with another scope, client_credentials from a real token IdP, per-tool rule,
+ *    no rate limit, an upstream URL with a path (/base/).
+ */
+import { parseConfig } from '../../src/config/load.ts';
+import type { AppConfig } from '../../src/config/app-config.ts';
+import { PUBLIC } from './fixture-config.ts';
+
+export const COMBO_STATIC = 'combo-upstream-static-0123456789';
+export const COMBO_UPSTREAM_KEY = 'combo-upstream-key-0123456789ab';
+export const COMBO_CC_CLIENT = { client_id: 'combo-cc', client_secret: 'combo-cc-secret-0123456789abcdef' };
+/** Client API keys of endpoint B, by subject. `alice` is also a jwt subject on A and C. */
+export const B_KEYS = { alice: 'b-key-alice-0123456789abcdef', bot: 'b-key-bot-0123456789abcdefgh' };
+/** A: 1 per minute, 3 at once (nginx: Retry-After 63). B: 1 per minute, 2 at once. */
+export const A_LIMIT = { burst: 3, retryAfter: '63' };
+export const B_LIMIT = { burst: 2, retryAfter: '63' };
+
+export interface ComboDeps {
+  issuerUrl: string;
+  jwksUri: string;
+  upstreamA: string;
+  upstreamB: string;
+  upstreamC: string;
+  /** The token IdP (oidc-provider) for C's client_credentials. */
+  idpUrl: string;
+}
+
+/** The fixture as YAML; secrets through ${ENV}. */
+export function comboYaml(d: ComboDeps): string {
+  return `
+cors:
+  allowed_origins: ["*"]
+endpoints:
+  - path: /a/mcp
+    resource: ${PUBLIC}/a/mcp
+    upstream: ${d.upstreamA}
+    authorization_servers: [${d.issuerUrl}]
+    resource_name: Endpoint A
+    strategies:
+      - type: jwt
+        issuer: ${d.issuerUrl}
+        jwks_uri: ${d.jwksUri}
+    policy:
+      required_scopes: [mcp:tools]
+    tools:
+      - { match: "delete_*", scopes: [mcp:admin] }
+    rate_limit: { requests_per_minute: 1, burst: ${A_LIMIT.burst} }
+    upstream_auth: { type: static, token: "\${COMBO_STATIC}" }
+    pass_headers: [X-Trace-Id]
+  - path: /b/mcp
+    resource: ${PUBLIC}/b/mcp
+    upstream: ${d.upstreamB}
+    authorization_servers: [${d.issuerUrl}]
+    scopes_supported: [b:use]
+    strategies:
+      - type: apikey
+        header: X-API-Key
+        keys:
+          - { key: "${B_KEYS.alice}", subject: alice, scopes: [b:use] }
+          - { key: "${B_KEYS.bot}", subject: bot, scopes: [b:use] }
+    policy:
+      required_scopes: [b:use]
+    rate_limit: { requests_per_minute: 1, burst: ${B_LIMIT.burst} }
+    upstream_auth: { type: api_key, key: "\${COMBO_UPSTREAM_KEY}", header: X-Upstream-Key }
+    bypass: [/b/mcp/health]
+  - path: /c/mcp
+    resource: ${PUBLIC}/c/mcp
+    upstream: ${d.upstreamC}/base/
+    authorization_servers: [${d.issuerUrl}]
+    scopes_supported: [c:read, c:write]
+    strategies:
+      - type: jwt
+        issuer: ${d.issuerUrl}
+        jwks_uri: ${d.jwksUri}
+    policy:
+      required_scopes: [c:read]
+    tools:
+      - { match: "write_*", scopes: [c:write] }
+    upstream_auth:
+      type: client_credentials
+      token_endpoint: ${d.idpUrl}/token
+      client_id: ${COMBO_CC_CLIENT.client_id}
+      client_secret: "\${COMBO_CC_SECRET}"
+      scope: [upstream:read]
+      retry_delay_ms: 100
+`;
+}
+
+/** The secrets, as the environment would hold them. */
+export const COMBO_ENV = {
+  COMBO_STATIC,
+  COMBO_UPSTREAM_KEY,
+  COMBO_CC_SECRET: COMBO_CC_CLIENT.client_secret,
+};
+
+/** Parse through the real loader. */
+export function comboConfig(d: ComboDeps): AppConfig {
+  const r = parseConfig(comboYaml(d), COMBO_ENV, 'combined fixture');
+  if (!r.ok) throw new Error('combined fixture invalid: ' + JSON.stringify(r.errors));
+  return r.config;
+}

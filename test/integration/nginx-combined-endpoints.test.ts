@@ -1,0 +1,257 @@
+/**
+ * Several protected MCP endpoints in one configuration, through real nginx with the generated
+ * module (issue 5 item 4): each endpoint has its own recording upstream, strategies, policy,
+ * resource metadata, outbound credential, tool rules and rate limit (test/contract/combined-fixture.ts).
+ * The features were built and tested one by one; here they meet in one conf, where an endpoint
+ * ends in the tool gate, which continues to the rate-limited named location, which proxies with
+ * the outbound credential, the allow-list and an upstream path rewrite.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { toCoreConfig } from '../../src/config/app-config.ts';
+import { resolveTokenEndpoints } from '../../src/config/resolve-token-endpoints.ts';
+import { fetchJson } from '../../src/node/node-ports.ts';
+import { A_LIMIT, B_KEYS, B_LIMIT, COMBO_CC_CLIENT, COMBO_STATIC, COMBO_UPSTREAM_KEY, comboConfig } from '../contract/combined-fixture.ts';
+import { PUBLIC } from '../contract/fixture-config.ts';
+import { startEchoUpstream, type EchoUpstream, type Recorded } from '../support/echo-upstream.ts';
+import { request, type HttpResponse } from '../support/http.ts';
+import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
+import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
+import { startTokenIdp, type TokenIdp } from '../support/token-idp.ts';
+
+const call = (name: string, id = 1, args: Record<string, unknown> = {}): string =>
+  JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+
+describe('nginx: three endpoints in one configuration, every feature combined', () => {
+  let issuer: RunningIssuer;
+  let idp: TokenIdp;
+  let upA: EchoUpstream;
+  let upB: EchoUpstream;
+  let upC: EchoUpstream;
+  let nginx: ProtectedNginx;
+
+  before(async () => {
+    issuer = await startIssuer();
+    upA = await startEchoUpstream({ sseEvents: 3, sseDelayMs: 300 });
+    upB = await startEchoUpstream();
+    upC = await startEchoUpstream();
+    idp = await startTokenIdp({
+      clients: [{ ...COMBO_CC_CLIENT, token_endpoint_auth_method: 'client_secret_basic' }],
+      subjectIssuer: { url: issuer.url, jwksUri: issuer.jwksUri },
+      subjectAudience: PUBLIC + '/c/mcp',
+    });
+    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: upA.url, upstreamB: upB.url, upstreamC: upC.url, idpUrl: idp.issuer });
+    const resolved = await resolveTokenEndpoints(app, fetchJson);
+    if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+    nginx = await startProtectedNginx(toCoreConfig(resolved.config));
+  });
+  after(async () => {
+    await nginx?.stop();
+    await idp?.stop();
+    await upC?.stop();
+    await upB?.stop();
+    await upA?.stop();
+    await issuer?.stop();
+  });
+
+  const clearAll = (): void => {
+    upA.clear();
+    upB.clear();
+    upC.clear();
+  };
+  const token = (sub: string, endpoint: 'a' | 'c', scope: string): Promise<string> =>
+    issuer.mint({ sub, aud: `${PUBLIC}/${endpoint}/mcp`, scope });
+  const post = (path: string, headers: Record<string, string>, body: string): Promise<HttpResponse> =>
+    request(nginx.url + path, { method: 'POST', headers: Object.assign({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, headers), body });
+  const only = (r: Recorded[], what: string): Recorded => {
+    assert.equal(r.length, 1, what + ': ' + JSON.stringify(r.map((x) => x.url)));
+    return r[0];
+  };
+
+  it('resource metadata differs per endpoint (resource, scopes_supported, resource_name)', async () => {
+    const prm = async (p: string): Promise<Record<string, unknown>> => {
+      const res = await request(nginx.url + '/.well-known/oauth-protected-resource' + p);
+      assert.equal(res.status, 200, p + ': ' + res.body);
+      return JSON.parse(res.body);
+    };
+    const a = await prm('/a/mcp');
+    const b = await prm('/b/mcp');
+    const c = await prm('/c/mcp');
+    assert.equal(a.resource, PUBLIC + '/a/mcp');
+    assert.equal(b.resource, PUBLIC + '/b/mcp');
+    assert.equal(c.resource, PUBLIC + '/c/mcp');
+    assert.deepEqual(a.scopes_supported, ['mcp:tools']);
+    assert.deepEqual(b.scopes_supported, ['b:use']);
+    assert.deepEqual(c.scopes_supported, ['c:read', 'c:write']);
+    assert.equal(a.resource_name, 'Endpoint A');
+    assert.equal(c.resource_name, undefined);
+    assert.deepEqual(a.authorization_servers, [issuer.url]);
+    // The challenge on each endpoint points at its own document.
+    const none = await post('/c/mcp', {}, call('read_x'));
+    assert.equal(none.status, 401);
+    assert.match(String(none.headers['www-authenticate']), /resource_metadata="[^"]*\/\.well-known\/oauth-protected-resource\/c\/mcp"/);
+    assert.match(String(none.headers['www-authenticate']), /scope="c:read"/);
+  });
+
+  it('A: an allowed tool call reaches only A, body intact, with our static token, identity set, allow-list enforced', async () => {
+    clearAll();
+    const client = await token('alice', 'a', 'mcp:tools');
+    const body = call('read_file', 7, { note: 'héllo ✓' });
+    const res = await post('/a/mcp?x=1', { authorization: 'Bearer ' + client, 'x-trace-id': 'trace-123', 'x-other': 'secret-ish', 'x-mcp-subject': 'mallory', 'mcp-session-id': 'sess-1' }, body);
+    assert.equal(res.status, 200, res.body);
+    const got = only(upA.requests, 'A');
+    assert.equal(upB.requests.length + upC.requests.length, 0, 'nothing at B or C');
+    assert.equal(got.method, 'POST');
+    assert.equal(got.url, '/a/mcp?x=1');
+    assert.equal(got.body, body);
+    assert.equal(got.headers.authorization, 'Bearer ' + COMBO_STATIC, 'our credential, not the client token');
+    assert.ok(!JSON.stringify(got.rawHeaders).includes(client), 'the client token reaches the upstream nowhere');
+    assert.equal(got.headers['x-mcp-subject'], 'alice');
+    assert.equal(got.headers['x-mcp-scopes'], 'mcp:tools');
+    assert.equal(got.headers['x-trace-id'], 'trace-123', 'allow-listed header passes');
+    assert.equal(got.headers['x-other'], undefined, 'a header not on the allow-list is dropped');
+    assert.equal(got.headers['mcp-session-id'], 'sess-1', 'MCP headers always pass');
+  });
+
+  it("A: a forbidden tool → 403 insufficient_scope with the step-up scope; nothing upstream; with mcp:admin → 200", async () => {
+    clearAll();
+    const weak = await token('alice', 'a', 'mcp:tools');
+    const res = await post('/a/mcp', { authorization: 'Bearer ' + weak }, call('delete_repo'));
+    assert.equal(res.status, 403, res.body);
+    const challenge = String(res.headers['www-authenticate']);
+    assert.match(challenge, /error="insufficient_scope"/);
+    assert.match(challenge, /scope="mcp:tools mcp:admin"/);
+    assert.match(challenge, /resource_metadata="[^"]*\/a\/mcp"/);
+    assert.equal(upA.requests.length + upB.requests.length + upC.requests.length, 0);
+    const admin = await token('root', 'a', 'mcp:tools mcp:admin');
+    const ok = await post('/a/mcp', { authorization: 'Bearer ' + admin }, call('delete_repo', 2));
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(only(upA.requests, 'A').body, call('delete_repo', 2));
+  });
+
+  it('B: the API key strategy; B upstream gets our key in X-Upstream-Key, never the client key or Authorization', async () => {
+    clearAll();
+    const res = await post('/b/mcp/x?y=2', { 'x-api-key': B_KEYS.bot, authorization: 'Basic Y2xpZW50OnNlY3JldA==', 'x-upstream-key': 'client-forged' }, call('anything'));
+    assert.equal(res.status, 200, res.body);
+    const got = only(upB.requests, 'B');
+    assert.equal(upA.requests.length + upC.requests.length, 0);
+    assert.equal(got.url, '/b/mcp/x?y=2');
+    assert.equal(got.headers['x-upstream-key'], COMBO_UPSTREAM_KEY);
+    assert.equal(got.headers['x-api-key'], undefined, 'the client key is stripped');
+    assert.equal(got.headers.authorization, undefined, "the client's Authorization is stripped");
+    assert.equal(got.headers['x-mcp-subject'], 'bot');
+    assert.equal(got.headers['x-mcp-scopes'], 'b:use');
+    // A jwt for A is no credential on B.
+    const wrong = await post('/b/mcp', { authorization: 'Bearer ' + (await token('alice', 'a', 'mcp:tools')) }, '{}');
+    assert.equal(wrong.status, 401);
+  });
+
+  it('B: the bypass path reaches B without any credential or identity', async () => {
+    clearAll();
+    const res = await request(nginx.url + '/b/mcp/health', { headers: { authorization: 'Bearer client-junk', 'x-api-key': B_KEYS.bot, 'x-mcp-subject': 'mallory' } });
+    assert.equal(res.status, 200, res.body);
+    const got = only(upB.requests, 'B bypass');
+    assert.equal(got.url, '/b/mcp/health');
+    assert.equal(got.headers['x-upstream-key'], undefined, 'our credential is not sent on a public path');
+    assert.equal(got.headers.authorization, undefined);
+    assert.equal(got.headers['x-api-key'], undefined);
+    assert.equal(got.headers['x-mcp-subject'], undefined);
+    // Only the listed path is public.
+    assert.equal((await request(nginx.url + '/b/mcp/healthz')).status, 401);
+  });
+
+  it('C: upstream gets the client_credentials token from the IdP, under /base/; client token never', async () => {
+    clearAll();
+    idp.calls.length = 0;
+    const client = await token('alice', 'c', 'c:read');
+    const r1 = await post('/c/mcp', { authorization: 'Bearer ' + client }, call('read_x'));
+    assert.equal(r1.status, 200, r1.body);
+    const r2 = await post('/c/mcp/sub/path?q=1', { authorization: 'Bearer ' + client }, call('read_y'));
+    assert.equal(r2.status, 200, r2.body);
+    assert.equal(upC.requests.length, 2);
+    assert.equal(upA.requests.length + upB.requests.length, 0);
+    assert.equal(upC.requests[0].url, '/base/');
+    assert.equal(upC.requests[1].url, '/base/sub/path?q=1');
+    assert.equal(upC.requests[1].body, call('read_y'));
+    const auth = String(upC.requests[0].headers.authorization);
+    assert.match(auth, /^Bearer /);
+    assert.notEqual(auth, 'Bearer ' + client);
+    assert.ok(await idp.provider.ClientCredentials.find(auth.slice(7)), 'a token the IdP issued');
+    assert.equal(upC.requests[1].headers.authorization, auth, 'cached: the same token');
+    assert.equal(idp.calls.length, 1);
+    assert.deepEqual(idp.calls[0].form, { grant_type: 'client_credentials', scope: 'upstream:read' });
+    assert.equal(upC.requests[0].headers['x-mcp-subject'], 'alice');
+    // C's own policy and tool rule; A's token is for another audience.
+    assert.equal((await post('/c/mcp', { authorization: 'Bearer ' + (await token('alice', 'c', 'mcp:tools')) }, call('read_x'))).status, 403);
+    const step = await post('/c/mcp', { authorization: 'Bearer ' + client }, call('write_x'));
+    assert.equal(step.status, 403);
+    assert.match(String(step.headers['www-authenticate']), /scope="c:read c:write"/);
+    assert.equal((await post('/c/mcp', { authorization: 'Bearer ' + (await token('alice', 'a', 'c:read')) }, call('read_x'))).status, 401);
+    assert.equal(upC.requests.length, 2, 'refusals reach nothing');
+  });
+
+  it('rate limits count per subject and per endpoint: exhausting A leaves B, C and other A subjects alone; a gated POST over the limit gets 429', async () => {
+    const carol = await token('carol', 'a', 'mcp:tools');
+    // Forbidden tool calls are refused by the gate before the limit: they spend nothing.
+    for (let i = 0; i < 4; i++) assert.equal((await post('/a/mcp', { authorization: 'Bearer ' + carol }, call('delete_' + i))).status, 403);
+    for (let i = 0; i < A_LIMIT.burst; i++) {
+      const r = await post('/a/mcp', { authorization: 'Bearer ' + carol }, call('read_' + i));
+      assert.equal(r.status, 200, 'carol ' + (i + 1) + ': ' + r.body);
+    }
+    clearAll();
+    const over = await post('/a/mcp', { authorization: 'Bearer ' + carol, origin: 'https://inspector.example' }, call('read_more'));
+    assert.equal(over.status, 429, over.body);
+    assert.equal(over.headers['retry-after'], A_LIMIT.retryAfter);
+    assert.equal(JSON.parse(over.body).error, 'rate_limited');
+    assert.equal(over.headers['access-control-allow-origin'], '*');
+    // A GET (no body for the gate) is limited too.
+    assert.equal((await request(nginx.url + '/a/mcp', { headers: { authorization: 'Bearer ' + carol } })).status, 429);
+    assert.equal(upA.requests.length, 0, 'nothing over the limit reached A');
+    // Another subject on A still has its own budget.
+    assert.equal((await post('/a/mcp', { authorization: 'Bearer ' + (await token('dave', 'a', 'mcp:tools')) }, call('read_z'))).status, 200);
+    // The same subject name on C (unlimited) and on B (its own zone) is unaffected.
+    for (let i = 0; i < 5; i++) assert.equal((await post('/c/mcp', { authorization: 'Bearer ' + (await token('carol', 'c', 'c:read')) }, call('read_' + i))).status, 200);
+    const bCarol = await post('/b/mcp', { 'x-api-key': B_KEYS.alice }, '{}');
+    assert.equal(bCarol.status, 200, bCarol.body);
+
+    // B: alice has spent 1 above; one more fits, then 429. A's alice is a separate budget.
+    assert.equal((await post('/b/mcp', { 'x-api-key': B_KEYS.alice }, '{}')).status, 200);
+    upB.clear();
+    const bOver = await post('/b/mcp', { 'x-api-key': B_KEYS.alice }, '{}');
+    assert.equal(bOver.status, 429);
+    assert.equal(bOver.headers['retry-after'], B_LIMIT.retryAfter);
+    assert.equal(upB.requests.length, 0);
+    // The public path is never limited (no subject).
+    for (let i = 0; i < 4; i++) assert.equal((await request(nginx.url + '/b/mcp/health')).status, 200);
+    const aliceA = await token('alice2', 'a', 'mcp:tools');
+    assert.equal((await post('/a/mcp', { authorization: 'Bearer ' + aliceA }, call('read_q'))).status, 200);
+    assert.equal((await post('/c/mcp', { authorization: 'Bearer ' + (await token('alice', 'c', 'c:read')) }, call('read_q'))).status, 200);
+  });
+
+  it('A: SSE still streams event by event through the gate, the limit and our credential', async () => {
+    upA.clear();
+    const t = await token('sse-user', 'a', 'mcp:tools');
+    const started = Date.now();
+    const arrivals: number[] = [];
+    const res = await fetch(nginx.url + '/a/mcp/sse', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer ' + t },
+      body: call('read_stream'),
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+      arrivals.push(Date.now() - started);
+    }
+    assert.equal((text.match(/event: tick/g) ?? []).length, 3);
+    assert.ok(arrivals.length >= 2 && arrivals[arrivals.length - 1] - arrivals[0] >= 400, 'spread over time: ' + arrivals.join(','));
+    const got = only(upA.requests, 'A sse');
+    assert.equal(got.headers.authorization, 'Bearer ' + COMBO_STATIC);
+    assert.equal(got.url, '/a/mcp/sse');
+  });
+});
