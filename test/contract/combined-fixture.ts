@@ -5,20 +5,26 @@
  *    header allow-list;
  *  - /b/mcp: API key, upstream API key in a header, rate limit, a public health path;
  *  - /c/mcp: jwt with another scope, client_credentials from a real token IdP, per-tool rule,
- *    no rate limit, an upstream URL with a path (/base/).
+ *    no rate limit, an upstream URL with a path (/base/);
+ *  - /d/mcp: a script validator (test/fixtures/scripts/validator.js), per-tool group rule,
+ *    upstream API key in the query, rate limit.
+ * A and B also have public sub-paths.
  */
 import { parseConfig } from '../../src/config/load.ts';
 import type { AppConfig } from '../../src/config/app-config.ts';
 import { PUBLIC } from './fixture-config.ts';
+import { SCRIPTS_DIR } from './script-fixture.ts';
 
 export const COMBO_STATIC = 'combo-upstream-static-0123456789';
 export const COMBO_UPSTREAM_KEY = 'combo-upstream-key-0123456789ab';
 export const COMBO_CC_CLIENT = { client_id: 'combo-cc', client_secret: 'combo-cc-secret-0123456789abcdef' };
 /** Client API keys of endpoint B, by subject. `alice` is also a jwt subject on A and C. */
 export const B_KEYS = { alice: 'b-key-alice-0123456789abcdef', bot: 'b-key-bot-0123456789abcdefgh' };
-/** A: 1 per minute, 3 at once (nginx: Retry-After 63). B: 1 per minute, 2 at once. */
+/** A: 1 per minute, 3 at once (nginx: Retry-After 63). */
 export const A_LIMIT = { burst: 3, retryAfter: '63' };
 export const B_LIMIT = { burst: 2, retryAfter: '63' };
+/** D: 1 per minute, 4 at once. */
+export const D_LIMIT = { burst: 4, retryAfter: '63' };
 
 export interface ComboDeps {
   issuerUrl: string;
@@ -26,6 +32,7 @@ export interface ComboDeps {
   upstreamA: string;
   upstreamB: string;
   upstreamC: string;
+  upstreamD: string;
   /** The token IdP (oidc-provider) for C's client_credentials. */
   idpUrl: string;
 }
@@ -52,6 +59,7 @@ endpoints:
     rate_limit: { requests_per_minute: 1, burst: ${A_LIMIT.burst} }
     upstream_auth: { type: static, token: "\${COMBO_STATIC}" }
     pass_headers: [X-Trace-Id]
+    bypass: [/a/mcp/health]
   - path: /b/mcp
     resource: ${PUBLIC}/b/mcp
     upstream: ${d.upstreamB}
@@ -88,6 +96,17 @@ endpoints:
       client_secret: "\${COMBO_CC_SECRET}"
       scope: [upstream:read]
       retry_delay_ms: 100
+  - path: /d/mcp
+    resource: ${PUBLIC}/d/mcp
+    upstream: ${d.upstreamD}
+    strategies:
+      - type: script
+        file: ${SCRIPTS_DIR}validator.js
+        strip_headers: [X-Session]
+    tools:
+      - { match: deploy, groups: [ops] }
+    rate_limit: { requests_per_minute: 1, burst: ${D_LIMIT.burst} }
+    upstream_auth: { type: api_key, key: "\${COMBO_UPSTREAM_KEY}", query: api_key }
 `;
 }
 

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { toCoreConfig } from '../../src/config/app-config.ts';
 import { resolveTokenEndpoints } from '../../src/config/resolve-token-endpoints.ts';
 import { fetchJson } from '../../src/node/node-ports.ts';
-import { A_LIMIT, B_KEYS, B_LIMIT, COMBO_CC_CLIENT, COMBO_STATIC, COMBO_UPSTREAM_KEY, comboConfig } from '../contract/combined-fixture.ts';
+import { A_LIMIT, B_KEYS, B_LIMIT, D_LIMIT, COMBO_CC_CLIENT, COMBO_STATIC, COMBO_UPSTREAM_KEY, comboConfig } from '../contract/combined-fixture.ts';
 import { PUBLIC } from '../contract/fixture-config.ts';
 import { startEchoUpstream, type EchoUpstream, type Recorded } from '../support/echo-upstream.ts';
 import { request, type HttpResponse } from '../support/http.ts';
@@ -28,6 +28,7 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
   let upA: EchoUpstream;
   let upB: EchoUpstream;
   let upC: EchoUpstream;
+  let upD: EchoUpstream;
   let nginx: ProtectedNginx;
 
   before(async () => {
@@ -35,12 +36,13 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
     upA = await startEchoUpstream({ sseEvents: 3, sseDelayMs: 300 });
     upB = await startEchoUpstream();
     upC = await startEchoUpstream();
+    upD = await startEchoUpstream();
     idp = await startTokenIdp({
       clients: [{ ...COMBO_CC_CLIENT, token_endpoint_auth_method: 'client_secret_basic' }],
       subjectIssuer: { url: issuer.url, jwksUri: issuer.jwksUri },
       subjectAudience: PUBLIC + '/c/mcp',
     });
-    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: upA.url, upstreamB: upB.url, upstreamC: upC.url, idpUrl: idp.issuer });
+    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: upA.url, upstreamB: upB.url, upstreamC: upC.url, upstreamD: upD.url, idpUrl: idp.issuer });
     const resolved = await resolveTokenEndpoints(app, fetchJson);
     if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
     nginx = await startProtectedNginx(toCoreConfig(resolved.config));
@@ -48,6 +50,7 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
   after(async () => {
     await nginx?.stop();
     await idp?.stop();
+    await upD?.stop();
     await upC?.stop();
     await upB?.stop();
     await upA?.stop();
@@ -58,6 +61,7 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
     upA.clear();
     upB.clear();
     upC.clear();
+    upD.clear();
   };
   const token = (sub: string, endpoint: 'a' | 'c', scope: string): Promise<string> =>
     issuer.mint({ sub, aud: `${PUBLIC}/${endpoint}/mcp`, scope });
@@ -122,7 +126,7 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
     assert.match(challenge, /error="insufficient_scope"/);
     assert.match(challenge, /scope="mcp:tools mcp:admin"/);
     assert.match(challenge, /resource_metadata="[^"]*\/a\/mcp"/);
-    assert.equal(upA.requests.length + upB.requests.length + upC.requests.length, 0);
+    assert.equal(upA.requests.length + upB.requests.length + upC.requests.length + upD.requests.length, 0);
     const admin = await token('root', 'a', 'mcp:tools mcp:admin');
     const ok = await post('/a/mcp', { authorization: 'Bearer ' + admin }, call('delete_repo', 2));
     assert.equal(ok.status, 200, ok.body);
@@ -253,5 +257,50 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
     const got = only(upA.requests, 'A sse');
     assert.equal(got.headers.authorization, 'Bearer ' + COMBO_STATIC);
     assert.equal(got.url, '/a/mcp/sse');
+  });
+
+  it('A: its public path reaches A through the tool gate and the rate limit, without credential or identity', async () => {
+    clearAll();
+    for (let i = 0; i < A_LIMIT.burst + 2; i++) {
+      const res = await request(nginx.url + '/a/mcp/health', { headers: { authorization: 'Bearer client-junk', 'x-trace-id': 't' + i } });
+      assert.equal(res.status, 200, 'public GET ' + (i + 1) + ': ' + res.body);
+    }
+    const got = upA.requests[0];
+    assert.equal(upA.requests.length, A_LIMIT.burst + 2, 'never limited (no subject)');
+    assert.equal(got.url, '/a/mcp/health');
+    assert.equal(got.headers.authorization, undefined, 'neither the client token nor ours');
+    assert.equal(got.headers['x-mcp-subject'], undefined);
+    assert.equal(got.headers['x-trace-id'], 't0');
+  });
+
+  it('D: script validator + group tool rule + query API key + rate limit, through the gate and the limited location', async () => {
+    clearAll();
+    const body = call('deploy', 3);
+    const ok = await post('/d/mcp/run?x=1&api_key=client-copy', { authorization: 'Bearer alice-token' }, body);
+    assert.equal(ok.status, 200, ok.body);
+    const got = only(upD.requests, 'D');
+    assert.equal(upA.requests.length + upB.requests.length + upC.requests.length, 0);
+    const url = new URL(got.url, 'http://upstream');
+    assert.equal(url.pathname, '/d/mcp/run');
+    assert.equal(url.searchParams.get('x'), '1');
+    assert.deepEqual(url.searchParams.getAll('api_key'), [COMBO_UPSTREAM_KEY], 'our key replaces the client copy');
+    assert.equal(got.body, body);
+    assert.equal(got.headers.authorization, undefined);
+    assert.equal(got.headers['x-mcp-subject'], 'alice');
+    assert.equal(got.headers['x-mcp-groups'], 'eng,ops');
+    // The session subject has no groups: the deploy rule refuses it (access_denied, no step-up).
+    const denied = await post('/d/mcp', { 'x-session': 'sess-alice' }, call('deploy'));
+    assert.equal(denied.status, 403, denied.body);
+    assert.equal(JSON.parse(denied.body).error, 'access_denied');
+    const other = await post('/d/mcp', { 'x-session': 'sess-alice' }, call('status'));
+    assert.equal(other.status, 200, other.body);
+    assert.equal(upD.requests[1].headers['x-session'], undefined, 'strip_headers: the session never reaches the upstream');
+    assert.equal(upD.requests[1].headers['x-mcp-subject'], 'alice-session');
+    // alice-session: 1 spent, then the rest of the burst, then 429.
+    for (let i = 1; i < D_LIMIT.burst; i++) assert.equal((await post('/d/mcp', { 'x-session': 'sess-alice' }, call('status'))).status, 200, 'D ' + (i + 1));
+    const over = await post('/d/mcp', { 'x-session': 'sess-alice' }, call('status'));
+    assert.equal(over.status, 429);
+    assert.equal(over.headers['retry-after'], D_LIMIT.retryAfter);
+    assert.equal((await post('/d/mcp', { authorization: 'Bearer alice-token' }, call('status'))).status, 200, 'alice has her own budget');
   });
 });
