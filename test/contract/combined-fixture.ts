@@ -37,9 +37,9 @@ export interface ComboDeps {
   idpUrl: string;
 }
 
-/** The fixture as YAML; secrets through ${ENV}. */
-export function comboYaml(d: ComboDeps): string {
-  return `
+/** The fixture as YAML; secrets through ${ENV}; `extra` is prepended at the top level (e.g. `serve:`). */
+export function comboYaml(d: ComboDeps, extra = ''): string {
+  return `${extra}
 cors:
   allowed_origins: ["*"]
 endpoints:
@@ -118,8 +118,8 @@ export const COMBO_ENV = {
 };
 
 /** Parse through the real loader. */
-export function comboConfig(d: ComboDeps): AppConfig {
-  const r = parseConfig(comboYaml(d), COMBO_ENV, 'combined fixture');
+export function comboConfig(d: ComboDeps, extra = ''): AppConfig {
+  const r = parseConfig(comboYaml(d, extra), COMBO_ENV, 'combined fixture');
   if (!r.ok) throw new Error('combined fixture invalid: ' + JSON.stringify(r.errors));
   return r.config;
 }

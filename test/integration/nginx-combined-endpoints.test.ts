@@ -5,6 +5,9 @@
  * The features were built and tested one by one; here they meet in one conf, where an endpoint
  * ends in the tool gate, which continues to the rate-limited named location, which proxies with
  * the outbound credential, the allow-list and an upstream path rewrite.
+ * The second suite runs the same configuration in `mcp-authz serve` (startService) behind real Caddy
+ * forward_auth, one route per endpoint, for what forward-auth supports (no request body: tool-gated
+ * POSTs are 500 there, as the README says; no allow-list; no query key).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +21,16 @@ import { request, type HttpResponse } from '../support/http.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
 import { startTokenIdp, type TokenIdp } from '../support/token-idp.ts';
+import { forwardAuthHeaderNames } from '../../src/forward-auth/response.ts';
+import { startService, type RunningService } from '../../src/service/serve.ts';
+import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
+import { freePort } from '../support/free-port.ts';
+
+/** The one request an upstream recorded. */
+function only(r: Recorded[], what: string): Recorded {
+  assert.equal(r.length, 1, what + ': ' + JSON.stringify(r.map((x) => x.url)));
+  return r[0];
+}
 
 const call = (name: string, id = 1, args: Record<string, unknown> = {}): string =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
@@ -67,10 +80,6 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
     issuer.mint({ sub, aud: `${PUBLIC}/${endpoint}/mcp`, scope });
   const post = (path: string, headers: Record<string, string>, body: string): Promise<HttpResponse> =>
     request(nginx.url + path, { method: 'POST', headers: Object.assign({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, headers), body });
-  const only = (r: Recorded[], what: string): Recorded => {
-    assert.equal(r.length, 1, what + ': ' + JSON.stringify(r.map((x) => x.url)));
-    return r[0];
-  };
 
   it('resource metadata differs per endpoint (resource, scopes_supported, resource_name)', async () => {
     const prm = async (p: string): Promise<Record<string, unknown>> => {
@@ -195,6 +204,7 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
   });
 
   it('rate limits count per subject and per endpoint: exhausting A leaves B, C and other A subjects alone; a gated POST over the limit gets 429', async () => {
+    upA.clear();
     const carol = await token('carol', 'a', 'mcp:tools');
     // Forbidden tool calls are refused by the gate before the limit: they spend nothing.
     for (let i = 0; i < 4; i++) assert.equal((await post('/a/mcp', { authorization: 'Bearer ' + carol }, call('delete_' + i))).status, 403);
@@ -202,6 +212,10 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
       const r = await post('/a/mcp', { authorization: 'Bearer ' + carol }, call('read_' + i));
       assert.equal(r.status, 200, 'carol ' + (i + 1) + ': ' + r.body);
     }
+    // Repeats of one token are decision-cache hits: the cached decision still carries our credential.
+    const carols = upA.requests.filter((r) => r.headers['x-mcp-subject'] === 'carol');
+    assert.equal(carols.length, A_LIMIT.burst);
+    for (const r of carols) assert.equal(r.headers.authorization, 'Bearer ' + COMBO_STATIC);
     clearAll();
     const over = await post('/a/mcp', { authorization: 'Bearer ' + carol, origin: 'https://inspector.example' }, call('read_more'));
     assert.equal(over.status, 429, over.body);
@@ -302,5 +316,156 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
     assert.equal(over.status, 429);
     assert.equal(over.headers['retry-after'], D_LIMIT.retryAfter);
     assert.equal((await post('/d/mcp', { authorization: 'Bearer alice-token' }, call('status'))).status, 200, 'alice has her own budget');
+  });
+});
+
+/** One Caddy site: PRM from serve, then forward_auth for everything and a route per endpoint. */
+function caddySite(port: number, authz: number, up: Record<'a' | 'b' | 'c' | 'd', number>, copy: string[]): string {
+  return `
+http://127.0.0.1:${port} {
+	bind 127.0.0.1
+	handle /.well-known/oauth-protected-resource* {
+		reverse_proxy 127.0.0.1:${authz} {
+			header_up -X-Forwarded-Uri
+			header_up -X-Forwarded-Method
+		}
+	}
+	handle {
+		route {
+			forward_auth 127.0.0.1:${authz} {
+				uri /auth
+				copy_headers ${copy.join(' ')}
+			}
+${copy.map((h) => `			@empty_${h.replace(/-/g, '_')} header ${h} ""\n			request_header @empty_${h.replace(/-/g, '_')} -${h}`).join('\n')}
+			@a path /a/mcp /a/mcp/*
+			reverse_proxy @a 127.0.0.1:${up.a}
+			@b path /b/mcp /b/mcp/*
+			reverse_proxy @b 127.0.0.1:${up.b}
+			@c path_regexp c ^/c/mcp/?(.*)$
+			rewrite @c /base/{re.c.1}?{query}
+			@base path /base/*
+			reverse_proxy @base 127.0.0.1:${up.c}
+			@d path /d/mcp /d/mcp/*
+			reverse_proxy @d 127.0.0.1:${up.d}
+			respond 404
+		}
+	}
+}
+`;
+}
+
+describe('mcp-authz serve behind Caddy forward_auth: the same four endpoints', () => {
+  let issuer: RunningIssuer;
+  let idp: TokenIdp;
+  const up: Record<'a' | 'b' | 'c' | 'd', EchoUpstream> = {} as Record<'a' | 'b' | 'c' | 'd', EchoUpstream>;
+  let service: RunningService;
+  let caddy: RunningCaddy;
+
+  before(async () => {
+    issuer = await startIssuer();
+    for (const k of ['a', 'b', 'c', 'd'] as const) up[k] = await startEchoUpstream({ sseEvents: 3, sseDelayMs: 300 });
+    idp = await startTokenIdp({
+      clients: [{ ...COMBO_CC_CLIENT, token_endpoint_auth_method: 'client_secret_basic' }],
+      subjectIssuer: { url: issuer.url, jwksUri: issuer.jwksUri },
+      subjectAudience: PUBLIC + '/c/mcp',
+    });
+    const serve = 'serve:\n  forward_auth: { listen: "127.0.0.1:0", trusted_proxies: [127.0.0.1/32] }\n  ext_authz: { listen: "127.0.0.1:0" }\n  admin: { listen: "127.0.0.1:0" }\n';
+    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: up.a.url, upstreamB: up.b.url, upstreamC: up.c.url, upstreamD: up.d.url, idpUrl: idp.issuer }, serve);
+    service = await startService(app, { writeLine: () => undefined });
+    const port = await freePort();
+    const copy = forwardAuthHeaderNames(toCoreConfig(app));
+    caddy = await startCaddy(port, () => caddySite(port, service.ports.forwardAuth, { a: up.a.port, b: up.b.port, c: up.c.port, d: up.d.port }, copy));
+  });
+  after(async () => {
+    await caddy?.stop();
+    await service?.stop();
+    await idp?.stop();
+    for (const k of ['a', 'b', 'c', 'd'] as const) await up[k]?.stop();
+    await issuer?.stop();
+  });
+
+  const clearAll = (): void => {
+    for (const k of ['a', 'b', 'c', 'd'] as const) up[k].clear();
+  };
+  const total = (): number => up.a.requests.length + up.b.requests.length + up.c.requests.length + up.d.requests.length;
+  const token = (sub: string, endpoint: 'a' | 'c', scope: string): Promise<string> =>
+    issuer.mint({ sub, aud: `${PUBLIC}/${endpoint}/mcp`, scope });
+  const get = (path: string, headers: Record<string, string>): Promise<HttpResponse> => request(caddy.url + path, { headers });
+  const post = (path: string, headers: Record<string, string>, body: string): Promise<HttpResponse> =>
+    request(caddy.url + path, { method: 'POST', headers: Object.assign({ 'content-type': 'application/json' }, headers), body });
+
+  it('resource metadata per endpoint, from serve', async () => {
+    const a = JSON.parse((await get('/.well-known/oauth-protected-resource/a/mcp', {})).body);
+    const c = JSON.parse((await get('/.well-known/oauth-protected-resource/c/mcp', {})).body);
+    assert.equal(a.resource, PUBLIC + '/a/mcp');
+    assert.deepEqual(a.scopes_supported, ['mcp:tools']);
+    assert.equal(c.resource, PUBLIC + '/c/mcp');
+    assert.deepEqual(c.scopes_supported, ['c:read', 'c:write']);
+  });
+
+  it('A: a GET (SSE) reaches only A with our static token and identity; a tools/call POST is 500 (forward_auth sends no body)', async () => {
+    clearAll();
+    const t = await token('alice', 'a', 'mcp:tools');
+    const res = await get('/a/mcp', { authorization: 'Bearer ' + t, accept: 'text/event-stream' });
+    assert.equal(res.status, 200, res.body);
+    assert.equal((res.body.match(/event: tick/g) ?? []).length, 3);
+    const got = only(up.a.requests, 'A');
+    assert.equal(total(), 1);
+    assert.equal(got.headers.authorization, 'Bearer ' + COMBO_STATIC);
+    assert.equal(got.headers['x-mcp-subject'], 'alice');
+    const post1 = await post('/a/mcp', { authorization: 'Bearer ' + t }, call('read_file'));
+    assert.equal(post1.status, 500, 'differs from nginx: the tool rules need the body');
+    assert.equal(total(), 1, 'nothing more upstream');
+  });
+
+  it('B: API key in, our key in X-Upstream-Key out; bypass without credentials; per-subject limit 429 + Retry-After 60', async () => {
+    clearAll();
+    const r = await post('/b/mcp', { 'x-api-key': B_KEYS.bot, authorization: 'Basic Y2xpZW50OnNlY3JldA==' }, '{}');
+    assert.equal(r.status, 200, r.body);
+    const got = only(up.b.requests, 'B');
+    assert.equal(got.headers['x-upstream-key'], COMBO_UPSTREAM_KEY);
+    assert.equal(got.headers['x-api-key'], undefined);
+    assert.equal(got.headers.authorization, undefined);
+    assert.equal(got.headers['x-mcp-subject'], 'bot');
+    up.b.clear();
+    const pub = await get('/b/mcp/health', { 'x-api-key': B_KEYS.bot });
+    assert.equal(pub.status, 200);
+    const p = only(up.b.requests, 'B bypass');
+    assert.equal(p.headers['x-upstream-key'], undefined);
+    assert.equal(p.headers['x-api-key'], undefined);
+    assert.equal(p.headers['x-mcp-subject'], undefined);
+    // bot: 1 spent; the burst is 2.
+    assert.equal((await post('/b/mcp', { 'x-api-key': B_KEYS.bot }, '{}')).status, 200);
+    const over = await post('/b/mcp', { 'x-api-key': B_KEYS.bot }, '{}');
+    assert.equal(over.status, 429);
+    assert.equal(over.headers['retry-after'], '60');
+    // Per endpoint: the bot's exhaustion on B leaves alice's budget on B and every A subject alone.
+    assert.equal((await post('/b/mcp', { 'x-api-key': B_KEYS.alice }, '{}')).status, 200);
+    assert.equal((await get('/a/mcp/x', { authorization: 'Bearer ' + (await token('bot', 'a', 'mcp:tools')) })).status, 200);
+  });
+
+  it('A: limits per subject; exhausting A leaves C alone', async () => {
+    const t = await token('carol', 'a', 'mcp:tools');
+    for (let i = 0; i < A_LIMIT.burst; i++) assert.equal((await get('/a/mcp/x', { authorization: 'Bearer ' + t })).status, 200, 'carol ' + (i + 1));
+    const over = await get('/a/mcp/x', { authorization: 'Bearer ' + t });
+    assert.equal(over.status, 429);
+    assert.equal(over.headers['retry-after'], '60');
+    assert.equal((await get('/a/mcp/x', { authorization: 'Bearer ' + (await token('dave', 'a', 'mcp:tools')) })).status, 200);
+    assert.equal((await get('/c/mcp/x', { authorization: 'Bearer ' + (await token('carol', 'c', 'c:read')) })).status, 200);
+  });
+
+  it('C: a GET reaches C under /base/ with the IdP client_credentials token', async () => {
+    clearAll();
+    const t = await token('alice', 'c', 'c:read');
+    const res = await get('/c/mcp/sub/path?q=1', { authorization: 'Bearer ' + t });
+    assert.equal(res.status, 200, res.body);
+    const got = only(up.c.requests, 'C');
+    assert.equal(got.url, '/base/sub/path?q=1');
+    const auth = String(got.headers.authorization);
+    assert.match(auth, /^Bearer /);
+    assert.notEqual(auth, 'Bearer ' + t);
+    assert.ok(await idp.provider.ClientCredentials.find(auth.slice(7)), 'a token the IdP issued');
+    assert.equal(got.headers['x-mcp-subject'], 'alice');
+    assert.equal((await get('/c/mcp', { authorization: 'Bearer ' + (await token('alice', 'c', 'mcp:tools')) })).status, 403);
   });
 });
