@@ -7,7 +7,9 @@
  *  - /c/mcp: jwt with another scope, client_credentials from a real token IdP, per-tool rule,
  *    no rate limit, an upstream URL with a path (/base/);
  *  - /d/mcp: a script validator (test/fixtures/scripts/validator.js), per-tool group rule,
- *    upstream API key in the query, rate limit.
+ *    upstream API key in the query, rate limit;
+ *  - /e/mcp: jwt, RFC 8693 token exchange at the same IdP (per user), per-tool rule, rate limit,
+ *    `pass_headers: []`.
  * A and B also have public sub-paths.
  */
 import { parseConfig } from '../../src/config/load.ts';
@@ -18,6 +20,7 @@ import { SCRIPTS_DIR } from './script-fixture.ts';
 export const COMBO_STATIC = 'combo-upstream-static-0123456789';
 export const COMBO_UPSTREAM_KEY = 'combo-upstream-key-0123456789ab';
 export const COMBO_CC_CLIENT = { client_id: 'combo-cc', client_secret: 'combo-cc-secret-0123456789abcdef' };
+export const COMBO_XCHG_CLIENT = { client_id: 'combo-xchg', client_secret: 'combo-xchg-secret-0123456789abcd' };
 /** Client API keys of endpoint B, by subject. `alice` is also a jwt subject on A and C. */
 export const B_KEYS = { alice: 'b-key-alice-0123456789abcdef', bot: 'b-key-bot-0123456789abcdefgh' };
 /** A: 1 per minute, 3 at once (nginx: Retry-After 63). */
@@ -25,6 +28,8 @@ export const A_LIMIT = { burst: 3, retryAfter: '63' };
 export const B_LIMIT = { burst: 2, retryAfter: '63' };
 /** D: 1 per minute, 4 at once. */
 export const D_LIMIT = { burst: 4, retryAfter: '63' };
+/** E: 1 per second, 2 at once. */
+export const E_LIMIT = { burst: 2, retryAfter: '1' };
 
 export interface ComboDeps {
   issuerUrl: string;
@@ -33,6 +38,7 @@ export interface ComboDeps {
   upstreamB: string;
   upstreamC: string;
   upstreamD: string;
+  upstreamE: string;
   /** The token IdP (oidc-provider) for C's client_credentials. */
   idpUrl: string;
 }
@@ -107,6 +113,28 @@ endpoints:
       - { match: deploy, groups: [ops] }
     rate_limit: { requests_per_minute: 1, burst: ${D_LIMIT.burst} }
     upstream_auth: { type: api_key, key: "\${COMBO_UPSTREAM_KEY}", query: api_key }
+  - path: /e/mcp
+    resource: ${PUBLIC}/e/mcp
+    upstream: ${d.upstreamE}
+    authorization_servers: [${d.issuerUrl}]
+    strategies:
+      - type: jwt
+        issuer: ${d.issuerUrl}
+        jwks_uri: ${d.jwksUri}
+    policy:
+      required_scopes: [e:use]
+    tools:
+      - { match: "admin_*", scopes: [e:admin] }
+    rate_limit: { requests_per_second: 1, burst: ${E_LIMIT.burst} }
+    pass_headers: []
+    upstream_auth:
+      type: token_exchange
+      token_endpoint: ${d.idpUrl}/token
+      client_id: ${COMBO_XCHG_CLIENT.client_id}
+      client_secret: "\${COMBO_XCHG_SECRET}"
+      audience: https://upstream-e.example.test
+      scope: [upstream:read]
+      retry_delay_ms: 100
 `;
 }
 
@@ -115,6 +143,7 @@ export const COMBO_ENV = {
   COMBO_STATIC,
   COMBO_UPSTREAM_KEY,
   COMBO_CC_SECRET: COMBO_CC_CLIENT.client_secret,
+  COMBO_XCHG_SECRET: COMBO_XCHG_CLIENT.client_secret,
 };
 
 /** Parse through the real loader. */

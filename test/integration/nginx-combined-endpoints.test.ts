@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { toCoreConfig } from '../../src/config/app-config.ts';
 import { resolveTokenEndpoints } from '../../src/config/resolve-token-endpoints.ts';
 import { fetchJson } from '../../src/node/node-ports.ts';
-import { A_LIMIT, B_KEYS, B_LIMIT, D_LIMIT, COMBO_CC_CLIENT, COMBO_STATIC, COMBO_UPSTREAM_KEY, comboConfig } from '../contract/combined-fixture.ts';
+import { A_LIMIT, B_KEYS, B_LIMIT, D_LIMIT, E_LIMIT, COMBO_CC_CLIENT, COMBO_XCHG_CLIENT, COMBO_STATIC, COMBO_UPSTREAM_KEY, comboConfig } from '../contract/combined-fixture.ts';
 import { PUBLIC } from '../contract/fixture-config.ts';
 import { startEchoUpstream, type EchoUpstream, type Recorded } from '../support/echo-upstream.ts';
 import { request, type HttpResponse } from '../support/http.ts';
@@ -32,16 +32,29 @@ function only(r: Recorded[], what: string): Recorded {
   return r[0];
 }
 
+/** The token IdP: client_credentials for C, token exchange (subject tokens for E) for E. */
+function startComboIdp(issuer: RunningIssuer): Promise<TokenIdp> {
+  return startTokenIdp({
+    clients: [
+      { ...COMBO_CC_CLIENT, token_endpoint_auth_method: 'client_secret_basic' },
+      { ...COMBO_XCHG_CLIENT, token_endpoint_auth_method: 'client_secret_basic' },
+    ],
+    subjectIssuer: { url: issuer.url, jwksUri: issuer.jwksUri },
+    subjectAudience: PUBLIC + '/e/mcp',
+  });
+}
+
 const call = (name: string, id = 1, args: Record<string, unknown> = {}): string =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
 
-describe('nginx: three endpoints in one configuration, every feature combined', () => {
+describe('nginx: five endpoints in one configuration, every feature combined', () => {
   let issuer: RunningIssuer;
   let idp: TokenIdp;
   let upA: EchoUpstream;
   let upB: EchoUpstream;
   let upC: EchoUpstream;
   let upD: EchoUpstream;
+  let upE: EchoUpstream;
   let nginx: ProtectedNginx;
 
   before(async () => {
@@ -50,12 +63,9 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
     upB = await startEchoUpstream();
     upC = await startEchoUpstream();
     upD = await startEchoUpstream();
-    idp = await startTokenIdp({
-      clients: [{ ...COMBO_CC_CLIENT, token_endpoint_auth_method: 'client_secret_basic' }],
-      subjectIssuer: { url: issuer.url, jwksUri: issuer.jwksUri },
-      subjectAudience: PUBLIC + '/c/mcp',
-    });
-    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: upA.url, upstreamB: upB.url, upstreamC: upC.url, upstreamD: upD.url, idpUrl: idp.issuer });
+    upE = await startEchoUpstream();
+    idp = await startComboIdp(issuer);
+    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: upA.url, upstreamB: upB.url, upstreamC: upC.url, upstreamD: upD.url, upstreamE: upE.url, idpUrl: idp.issuer });
     const resolved = await resolveTokenEndpoints(app, fetchJson);
     if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
     nginx = await startProtectedNginx(toCoreConfig(resolved.config));
@@ -63,6 +73,7 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
   after(async () => {
     await nginx?.stop();
     await idp?.stop();
+    await upE?.stop();
     await upD?.stop();
     await upC?.stop();
     await upB?.stop();
@@ -75,8 +86,9 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
     upB.clear();
     upC.clear();
     upD.clear();
+    upE.clear();
   };
-  const token = (sub: string, endpoint: 'a' | 'c', scope: string): Promise<string> =>
+  const token = (sub: string, endpoint: 'a' | 'c' | 'e', scope: string): Promise<string> =>
     issuer.mint({ sub, aud: `${PUBLIC}/${endpoint}/mcp`, scope });
   const post = (path: string, headers: Record<string, string>, body: string): Promise<HttpResponse> =>
     request(nginx.url + path, { method: 'POST', headers: Object.assign({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, headers), body });
@@ -285,6 +297,14 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
     assert.equal(got.headers.authorization, undefined, 'neither the client token nor ours');
     assert.equal(got.headers['x-mcp-subject'], undefined);
     assert.equal(got.headers['x-trace-id'], 't0');
+
+    // ADAPTERS DIFFER HERE (pinned so that a change is deliberate): the nginx tool gate also runs on
+    // a tool-gated endpoint's public paths, with an empty principal, so a ruled tool is refused
+    // and a non-JSON body is 400; core's bypass decision returns before the request rules, so
+    // `serve` (and Envoy) pass the same request (see the Caddy suite below).
+    assert.equal((await post('/a/mcp/health', {}, call('delete_x'))).status, 403);
+    assert.equal((await post('/a/mcp/health', {}, 'not json')).status, 400);
+    assert.equal((await post('/a/mcp/health', {}, call('read_x'))).status, 200);
   });
 
   it('D: script validator + group tool rule + query API key + rate limit, through the gate and the limited location', async () => {
@@ -317,10 +337,43 @@ describe('nginx: three endpoints in one configuration, every feature combined', 
     assert.equal(over.headers['retry-after'], D_LIMIT.retryAfter);
     assert.equal((await post('/d/mcp', { authorization: 'Bearer alice-token' }, call('status'))).status, 200, 'alice has her own budget');
   });
+
+  it('E: token exchange per user through the gate and the limit; empty allow-list; per-second limit refills', async () => {
+    clearAll();
+    idp.calls.length = 0;
+    const erin = await token('erin', 'e', 'e:use');
+    const frank = await token('frank', 'e', 'e:use');
+    const r1 = await post('/e/mcp', { authorization: 'Bearer ' + erin, 'x-trace-id': 'dropped' }, call('list'));
+    assert.equal(r1.status, 200, r1.body);
+    const r2 = await post('/e/mcp', { authorization: 'Bearer ' + frank }, call('list'));
+    assert.equal(r2.status, 200, r2.body);
+    assert.equal(upE.requests.length, 2);
+    assert.equal(upA.requests.length + upB.requests.length + upC.requests.length + upD.requests.length, 0);
+    const [e1, e2] = upE.requests;
+    assert.equal(idp.exchanged[String(e1.headers.authorization).slice(7)], 'erin', 'an exchanged token bound to erin');
+    assert.equal(idp.exchanged[String(e2.headers.authorization).slice(7)], 'frank');
+    assert.equal(idp.calls.filter((c) => c.form.grant_type === 'urn:ietf:params:oauth:grant-type:token-exchange').length, 2);
+    assert.equal(e1.headers['x-trace-id'], undefined, 'pass_headers: [] drops every other client header');
+    assert.equal(e1.headers['content-type'], 'application/json');
+    assert.equal(e1.headers['x-mcp-subject'], 'erin');
+    const step = await post('/e/mcp', { authorization: 'Bearer ' + erin }, call('admin_reset'));
+    assert.equal(step.status, 403);
+    assert.match(String(step.headers['www-authenticate']), /scope="e:use e:admin"/);
+    // erin: 1 spent, burst 2 → one more, then 429 (Retry-After 1); a second later one more fits.
+    assert.equal((await post('/e/mcp', { authorization: 'Bearer ' + erin }, call('list'))).status, 200);
+    const over = await post('/e/mcp', { authorization: 'Bearer ' + erin }, call('list'));
+    assert.equal(over.status, 429);
+    assert.equal(over.headers['retry-after'], E_LIMIT.retryAfter);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await post('/e/mcp', { authorization: 'Bearer ' + erin }, call('list'))).status, 200);
+  });
 });
 
+type Key = 'a' | 'b' | 'c' | 'd' | 'e';
+const KEYS: readonly Key[] = ['a', 'b', 'c', 'd', 'e'];
+
 /** One Caddy site: PRM from serve, then forward_auth for everything and a route per endpoint. */
-function caddySite(port: number, authz: number, up: Record<'a' | 'b' | 'c' | 'd', number>, copy: string[]): string {
+function caddySite(port: number, authz: number, up: Record<Key, number>, copy: string[]): string {
   return `
 http://127.0.0.1:${port} {
 	bind 127.0.0.1
@@ -347,6 +400,8 @@ ${copy.map((h) => `			@empty_${h.replace(/-/g, '_')} header ${h} ""\n			request_
 			reverse_proxy @base 127.0.0.1:${up.c}
 			@d path /d/mcp /d/mcp/*
 			reverse_proxy @d 127.0.0.1:${up.d}
+			@e path /e/mcp /e/mcp/*
+			reverse_proxy @e 127.0.0.1:${up.e}
 			respond 404
 		}
 	}
@@ -354,41 +409,37 @@ ${copy.map((h) => `			@empty_${h.replace(/-/g, '_')} header ${h} ""\n			request_
 `;
 }
 
-describe('mcp-authz serve behind Caddy forward_auth: the same four endpoints', () => {
+describe('mcp-authz serve behind Caddy forward_auth: the same five endpoints', () => {
   let issuer: RunningIssuer;
   let idp: TokenIdp;
-  const up: Record<'a' | 'b' | 'c' | 'd', EchoUpstream> = {} as Record<'a' | 'b' | 'c' | 'd', EchoUpstream>;
+  const up = {} as Record<Key, EchoUpstream>;
   let service: RunningService;
   let caddy: RunningCaddy;
 
   before(async () => {
     issuer = await startIssuer();
-    for (const k of ['a', 'b', 'c', 'd'] as const) up[k] = await startEchoUpstream({ sseEvents: 3, sseDelayMs: 300 });
-    idp = await startTokenIdp({
-      clients: [{ ...COMBO_CC_CLIENT, token_endpoint_auth_method: 'client_secret_basic' }],
-      subjectIssuer: { url: issuer.url, jwksUri: issuer.jwksUri },
-      subjectAudience: PUBLIC + '/c/mcp',
-    });
+    for (const k of KEYS) up[k] = await startEchoUpstream({ sseEvents: 3, sseDelayMs: 300 });
+    idp = await startComboIdp(issuer);
     const serve = 'serve:\n  forward_auth: { listen: "127.0.0.1:0", trusted_proxies: [127.0.0.1/32] }\n  ext_authz: { listen: "127.0.0.1:0" }\n  admin: { listen: "127.0.0.1:0" }\n';
-    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: up.a.url, upstreamB: up.b.url, upstreamC: up.c.url, upstreamD: up.d.url, idpUrl: idp.issuer }, serve);
+    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: up.a.url, upstreamB: up.b.url, upstreamC: up.c.url, upstreamD: up.d.url, upstreamE: up.e.url, idpUrl: idp.issuer }, serve);
     service = await startService(app, { writeLine: () => undefined });
     const port = await freePort();
     const copy = forwardAuthHeaderNames(toCoreConfig(app));
-    caddy = await startCaddy(port, () => caddySite(port, service.ports.forwardAuth, { a: up.a.port, b: up.b.port, c: up.c.port, d: up.d.port }, copy));
+    caddy = await startCaddy(port, () => caddySite(port, service.ports.forwardAuth, { a: up.a.port, b: up.b.port, c: up.c.port, d: up.d.port, e: up.e.port }, copy));
   });
   after(async () => {
     await caddy?.stop();
     await service?.stop();
     await idp?.stop();
-    for (const k of ['a', 'b', 'c', 'd'] as const) await up[k]?.stop();
+    for (const k of KEYS) await up[k]?.stop();
     await issuer?.stop();
   });
 
   const clearAll = (): void => {
-    for (const k of ['a', 'b', 'c', 'd'] as const) up[k].clear();
+    for (const k of KEYS) up[k].clear();
   };
-  const total = (): number => up.a.requests.length + up.b.requests.length + up.c.requests.length + up.d.requests.length;
-  const token = (sub: string, endpoint: 'a' | 'c', scope: string): Promise<string> =>
+  const total = (): number => KEYS.reduce((n, k) => n + up[k].requests.length, 0);
+  const token = (sub: string, endpoint: 'a' | 'c' | 'e', scope: string): Promise<string> =>
     issuer.mint({ sub, aud: `${PUBLIC}/${endpoint}/mcp`, scope });
   const get = (path: string, headers: Record<string, string>): Promise<HttpResponse> => request(caddy.url + path, { headers });
   const post = (path: string, headers: Record<string, string>, body: string): Promise<HttpResponse> =>
@@ -454,6 +505,15 @@ describe('mcp-authz serve behind Caddy forward_auth: the same four endpoints', (
     assert.equal((await get('/c/mcp/x', { authorization: 'Bearer ' + (await token('carol', 'c', 'c:read')) })).status, 200);
   });
 
+  it("A's public path: a ruled tools/call passes here (core's bypass skips the request rules; nginx's gate refuses it)", async () => {
+    clearAll();
+    const res = await post('/a/mcp/health', {}, call('delete_x'));
+    assert.equal(res.status, 200, res.body);
+    const got = only(up.a.requests, 'A bypass');
+    assert.equal(got.headers.authorization, undefined);
+    assert.equal(got.headers['x-mcp-subject'], undefined);
+  });
+
   it('C: a GET reaches C under /base/ with the IdP client_credentials token', async () => {
     clearAll();
     const t = await token('alice', 'c', 'c:read');
@@ -467,5 +527,14 @@ describe('mcp-authz serve behind Caddy forward_auth: the same four endpoints', (
     assert.ok(await idp.provider.ClientCredentials.find(auth.slice(7)), 'a token the IdP issued');
     assert.equal(got.headers['x-mcp-subject'], 'alice');
     assert.equal((await get('/c/mcp', { authorization: 'Bearer ' + (await token('alice', 'c', 'mcp:tools')) })).status, 403);
+  });
+
+  it('E: a GET reaches E with a token exchanged for this user', async () => {
+    clearAll();
+    const res = await get('/e/mcp/x', { authorization: 'Bearer ' + (await token('erin', 'e', 'e:use')) });
+    assert.equal(res.status, 200, res.body);
+    const got = only(up.e.requests, 'E');
+    assert.equal(total(), 1);
+    assert.equal(idp.exchanged[String(got.headers.authorization).slice(7)], 'erin');
   });
 });
