@@ -9,8 +9,10 @@
  *  - /d/mcp: a script validator (test/fixtures/scripts/validator.js), per-tool group rule,
  *    upstream API key in the query, rate limit;
  *  - /e/mcp: jwt, RFC 8693 token exchange at the same IdP (per user), per-tool rule, rate limit,
- *    `pass_headers: []`.
- * A and B also have public sub-paths.
+ *    `pass_headers: []`;
+ *  - /f/mcp: a static bearer token, `pass_authorization` (the client's token goes upstream) with a
+ *    header allow-list and a public path (where it must not).
+ * A, B and F have public sub-paths.
  */
 import { parseConfig } from '../../src/config/load.ts';
 import type { AppConfig } from '../../src/config/app-config.ts';
@@ -30,6 +32,8 @@ export const B_LIMIT = { burst: 2, retryAfter: '63' };
 export const D_LIMIT = { burst: 4, retryAfter: '63' };
 /** E: 1 per second, 2 at once. */
 export const E_LIMIT = { burst: 2, retryAfter: '1' };
+/** F's client bearer token (subject svc). */
+export const F_TOKEN = 'f-static-token-0123456789abcdef';
 
 export interface ComboDeps {
   issuerUrl: string;
@@ -39,6 +43,7 @@ export interface ComboDeps {
   upstreamC: string;
   upstreamD: string;
   upstreamE: string;
+  upstreamF: string;
   /** The token IdP (oidc-provider) for C's client_credentials. */
   idpUrl: string;
 }
@@ -135,6 +140,16 @@ endpoints:
       audience: https://upstream-e.example.test
       scope: [upstream:read]
       retry_delay_ms: 100
+  - path: /f/mcp
+    resource: ${PUBLIC}/f/mcp
+    upstream: ${d.upstreamF}
+    strategies:
+      - type: bearer
+        tokens:
+          - { token: "${F_TOKEN}", subject: svc, scopes: [f:use] }
+    pass_authorization: true
+    pass_headers: [X-Trace-Id]
+    bypass: [/f/mcp/health]
 `;
 }
 

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { toCoreConfig } from '../../src/config/app-config.ts';
 import { resolveTokenEndpoints } from '../../src/config/resolve-token-endpoints.ts';
 import { fetchJson } from '../../src/node/node-ports.ts';
-import { A_LIMIT, B_KEYS, B_LIMIT, D_LIMIT, E_LIMIT, COMBO_CC_CLIENT, COMBO_XCHG_CLIENT, COMBO_STATIC, COMBO_UPSTREAM_KEY, comboConfig } from '../contract/combined-fixture.ts';
+import { A_LIMIT, B_KEYS, B_LIMIT, D_LIMIT, E_LIMIT, F_TOKEN, COMBO_CC_CLIENT, COMBO_XCHG_CLIENT, COMBO_STATIC, COMBO_UPSTREAM_KEY, comboConfig } from '../contract/combined-fixture.ts';
 import { PUBLIC } from '../contract/fixture-config.ts';
 import { startEchoUpstream, type EchoUpstream, type Recorded } from '../support/echo-upstream.ts';
 import { request, type HttpResponse } from '../support/http.ts';
@@ -55,6 +55,7 @@ describe('nginx: five endpoints in one configuration, every feature combined', (
   let upC: EchoUpstream;
   let upD: EchoUpstream;
   let upE: EchoUpstream;
+  let upF: EchoUpstream;
   let nginx: ProtectedNginx;
 
   before(async () => {
@@ -64,8 +65,9 @@ describe('nginx: five endpoints in one configuration, every feature combined', (
     upC = await startEchoUpstream();
     upD = await startEchoUpstream();
     upE = await startEchoUpstream();
+    upF = await startEchoUpstream();
     idp = await startComboIdp(issuer);
-    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: upA.url, upstreamB: upB.url, upstreamC: upC.url, upstreamD: upD.url, upstreamE: upE.url, idpUrl: idp.issuer });
+    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: upA.url, upstreamB: upB.url, upstreamC: upC.url, upstreamD: upD.url, upstreamE: upE.url, upstreamF: upF.url, idpUrl: idp.issuer });
     const resolved = await resolveTokenEndpoints(app, fetchJson);
     if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
     nginx = await startProtectedNginx(toCoreConfig(resolved.config));
@@ -73,6 +75,7 @@ describe('nginx: five endpoints in one configuration, every feature combined', (
   after(async () => {
     await nginx?.stop();
     await idp?.stop();
+    await upF?.stop();
     await upE?.stop();
     await upD?.stop();
     await upC?.stop();
@@ -87,6 +90,7 @@ describe('nginx: five endpoints in one configuration, every feature combined', (
     upC.clear();
     upD.clear();
     upE.clear();
+    upF.clear();
   };
   const token = (sub: string, endpoint: 'a' | 'c' | 'e', scope: string): Promise<string> =>
     issuer.mint({ sub, aud: `${PUBLIC}/${endpoint}/mcp`, scope });
@@ -367,10 +371,30 @@ describe('nginx: five endpoints in one configuration, every feature combined', (
     await new Promise((r) => setTimeout(r, 1100));
     assert.equal((await post('/e/mcp', { authorization: 'Bearer ' + erin }, call('list'))).status, 200);
   });
+
+  it("F: pass_authorization with an allow-list: the client's token goes upstream once, but never on the public path", async () => {
+    clearAll();
+    const ok = await request(nginx.url + '/f/mcp', { headers: { authorization: 'Bearer ' + F_TOKEN, 'x-trace-id': 'f1', 'x-other': 'no' } });
+    assert.equal(ok.status, 200, ok.body);
+    const got = only(upF.requests, 'F');
+    const auths = got.rawHeaders.filter((_, i) => i % 2 === 0 && got.rawHeaders[i].toLowerCase() === 'authorization');
+    assert.equal(auths.length, 1, 'one Authorization header: ' + JSON.stringify(got.rawHeaders));
+    assert.equal(got.headers.authorization, 'Bearer ' + F_TOKEN);
+    assert.equal(got.headers['x-trace-id'], 'f1');
+    assert.equal(got.headers['x-other'], undefined);
+    assert.equal(got.headers['x-mcp-subject'], 'svc');
+    upF.clear();
+    const pub = await request(nginx.url + '/f/mcp/health', { headers: { authorization: 'Bearer ' + F_TOKEN, 'x-trace-id': 'f2' } });
+    assert.equal(pub.status, 200, pub.body);
+    const p = only(upF.requests, 'F bypass');
+    assert.equal(p.headers.authorization, undefined, "README: a public path never gets the client's Authorization, even with pass_authorization");
+    assert.equal(p.headers['x-trace-id'], 'f2');
+    assert.equal(p.headers['x-mcp-subject'], undefined);
+  });
 });
 
-type Key = 'a' | 'b' | 'c' | 'd' | 'e';
-const KEYS: readonly Key[] = ['a', 'b', 'c', 'd', 'e'];
+type Key = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+const KEYS: readonly Key[] = ['a', 'b', 'c', 'd', 'e', 'f'];
 
 /** One Caddy site: PRM from serve, then forward_auth for everything and a route per endpoint. */
 function caddySite(port: number, authz: number, up: Record<Key, number>, copy: string[]): string {
@@ -402,6 +426,8 @@ ${copy.map((h) => `			@empty_${h.replace(/-/g, '_')} header ${h} ""\n			request_
 			reverse_proxy @d 127.0.0.1:${up.d}
 			@e path /e/mcp /e/mcp/*
 			reverse_proxy @e 127.0.0.1:${up.e}
+			@f path /f/mcp /f/mcp/*
+			reverse_proxy @f 127.0.0.1:${up.f}
 			respond 404
 		}
 	}
@@ -421,11 +447,11 @@ describe('mcp-authz serve behind Caddy forward_auth: the same five endpoints', (
     for (const k of KEYS) up[k] = await startEchoUpstream({ sseEvents: 3, sseDelayMs: 300 });
     idp = await startComboIdp(issuer);
     const serve = 'serve:\n  forward_auth: { listen: "127.0.0.1:0", trusted_proxies: [127.0.0.1/32] }\n  ext_authz: { listen: "127.0.0.1:0" }\n  admin: { listen: "127.0.0.1:0" }\n';
-    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: up.a.url, upstreamB: up.b.url, upstreamC: up.c.url, upstreamD: up.d.url, upstreamE: up.e.url, idpUrl: idp.issuer }, serve);
+    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: up.a.url, upstreamB: up.b.url, upstreamC: up.c.url, upstreamD: up.d.url, upstreamE: up.e.url, upstreamF: up.f.url, idpUrl: idp.issuer }, serve);
     service = await startService(app, { writeLine: () => undefined });
     const port = await freePort();
     const copy = forwardAuthHeaderNames(toCoreConfig(app));
-    caddy = await startCaddy(port, () => caddySite(port, service.ports.forwardAuth, { a: up.a.port, b: up.b.port, c: up.c.port, d: up.d.port, e: up.e.port }, copy));
+    caddy = await startCaddy(port, () => caddySite(port, service.ports.forwardAuth, { a: up.a.port, b: up.b.port, c: up.c.port, d: up.d.port, e: up.e.port, f: up.f.port }, copy));
   });
   after(async () => {
     await caddy?.stop();
