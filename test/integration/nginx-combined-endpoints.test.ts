@@ -47,7 +47,7 @@ function startComboIdp(issuer: RunningIssuer): Promise<TokenIdp> {
 const call = (name: string, id = 1, args: Record<string, unknown> = {}): string =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
 
-describe('nginx: five endpoints in one configuration, every feature combined', () => {
+describe('nginx: six endpoints in one configuration, every feature combined', () => {
   let issuer: RunningIssuer;
   let idp: TokenIdp;
   let upA: EchoUpstream;
@@ -435,7 +435,7 @@ ${copy.map((h) => `			@empty_${h.replace(/-/g, '_')} header ${h} ""\n			request_
 `;
 }
 
-describe('mcp-authz serve behind Caddy forward_auth: the same five endpoints', () => {
+describe('mcp-authz serve behind Caddy forward_auth: the same six endpoints', () => {
   let issuer: RunningIssuer;
   let idp: TokenIdp;
   const up = {} as Record<Key, EchoUpstream>;
@@ -562,5 +562,16 @@ describe('mcp-authz serve behind Caddy forward_auth: the same five endpoints', (
     const got = only(up.e.requests, 'E');
     assert.equal(total(), 1);
     assert.equal(idp.exchanged[String(got.headers.authorization).slice(7)], 'erin');
+  });
+
+  it("F: pass_authorization: the client's token reaches F on the protected path, not on the public one", async () => {
+    clearAll();
+    assert.equal((await get('/f/mcp', { authorization: 'Bearer ' + F_TOKEN })).status, 200);
+    assert.equal(only(up.f.requests, 'F').headers.authorization, 'Bearer ' + F_TOKEN);
+    up.f.clear();
+    assert.equal((await get('/f/mcp/health', { authorization: 'Bearer ' + F_TOKEN })).status, 200);
+    const p = only(up.f.requests, 'F bypass');
+    assert.equal(p.headers.authorization, undefined);
+    assert.equal(p.headers['x-mcp-subject'], undefined);
   });
 });
