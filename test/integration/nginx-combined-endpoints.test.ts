@@ -302,10 +302,9 @@ describe('nginx: six endpoints in one configuration, every feature combined', ()
     assert.equal(got.headers['x-mcp-subject'], undefined);
     assert.equal(got.headers['x-trace-id'], 't0');
 
-    // ADAPTERS DIFFER HERE (pinned so that a change is deliberate): the nginx tool gate also runs on
-    // a tool-gated endpoint's public paths, with an empty principal, so a ruled tool is refused
-    // and a non-JSON body is 400; core's bypass decision returns before the request rules, so
-    // `serve` (and Envoy) pass the same request (see the Caddy suite below).
+    // The tool rules still judge a public path's POSTs, with no principal: a ruled tool is refused,
+    // a non-JSON body is 400 (core's bypass decision does the same since this test found the
+    // Node adapters skipping them).
     assert.equal((await post('/a/mcp/health', {}, call('delete_x'))).status, 403);
     assert.equal((await post('/a/mcp/health', {}, 'not json')).status, 400);
     assert.equal((await post('/a/mcp/health', {}, call('read_x'))).status, 200);
@@ -384,12 +383,13 @@ describe('nginx: six endpoints in one configuration, every feature combined', ()
     assert.equal(got.headers['x-other'], undefined);
     assert.equal(got.headers['x-mcp-subject'], 'svc');
     upF.clear();
-    const pub = await request(nginx.url + '/f/mcp/health', { headers: { authorization: 'Bearer ' + F_TOKEN, 'x-trace-id': 'f2' } });
+    const pub = await request(nginx.url + '/f/mcp/health', { headers: { authorization: 'Bearer ' + F_TOKEN, 'x-trace-id': 'f2', 'x-other': 'no' } });
     assert.equal(pub.status, 200, pub.body);
     const p = only(upF.requests, 'F bypass');
     assert.equal(p.headers.authorization, undefined, "README: a public path never gets the client's Authorization, even with pass_authorization");
     assert.equal(p.headers['x-trace-id'], 'f2');
     assert.equal(p.headers['x-mcp-subject'], undefined);
+    assert.equal(p.headers['x-other'], undefined, 'the allow-list holds on the public path too');
   });
 });
 
@@ -531,13 +531,16 @@ describe('mcp-authz serve behind Caddy forward_auth: the same six endpoints', ()
     assert.equal((await get('/c/mcp/x', { authorization: 'Bearer ' + (await token('carol', 'c', 'c:read')) })).status, 200);
   });
 
-  it("A's public path: a ruled tools/call passes here (core's bypass skips the request rules; nginx's gate refuses it)", async () => {
+  it("A's public path: a GET passes with no identity; a POST is 500 here (tool rules need the body forward_auth does not send)", async () => {
     clearAll();
-    const res = await post('/a/mcp/health', {}, call('delete_x'));
-    assert.equal(res.status, 200, res.body);
+    const pub = await get('/a/mcp/health', { authorization: 'Bearer junk' });
+    assert.equal(pub.status, 200, pub.body);
     const got = only(up.a.requests, 'A bypass');
     assert.equal(got.headers.authorization, undefined);
     assert.equal(got.headers['x-mcp-subject'], undefined);
+    const res = await post('/a/mcp/health', {}, call('delete_x'));
+    assert.equal(res.status, 500, res.body);
+    assert.equal(total(), 1, 'the POST reached nothing');
   });
 
   it('C: a GET reaches C under /base/ with the IdP client_credentials token', async () => {
