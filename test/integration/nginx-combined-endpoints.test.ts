@@ -10,6 +10,8 @@
  * POSTs are 500 there, as the README says; no allow-list; no query key).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toCoreConfig } from '../../src/config/app-config.ts';
 import { resolveTokenEndpoints } from '../../src/config/resolve-token-endpoints.ts';
@@ -390,6 +392,20 @@ describe('nginx: six endpoints in one configuration, every feature combined', ()
     assert.equal(p.headers['x-trace-id'], 'f2');
     assert.equal(p.headers['x-mcp-subject'], undefined);
     assert.equal(p.headers['x-other'], undefined, 'the allow-list holds on the public path too');
+  });
+
+  it('the decision log names each endpoint: tool refusals, limits and allows per endpoint and subject', async () => {
+    // nginx writes a line when the request is finalised, just after the response.
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = readFileSync(join(nginx.dir, 'mcp-authz.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    const has = (f: Record<string, string>): boolean => lines.some((l) => Object.keys(f).every((k) => l[k] === f[k]));
+    assert.ok(has({ endpoint: 'a-mcp', status: '429', reason: 'rate_limited', subject: 'carol', decision: 'deny' }));
+    assert.ok(has({ endpoint: 'a-mcp', status: '403', reason: 'insufficient_scope', subject: 'carol' }));
+    assert.ok(has({ endpoint: 'b-mcp', status: '429', reason: 'rate_limited', subject: 'alice' }));
+    assert.ok(has({ endpoint: 'c-mcp', status: '200', decision: 'allow', subject: 'alice' }));
+    assert.ok(has({ endpoint: 'd-mcp', status: '403', subject: 'alice-session' }));
+    assert.ok(has({ endpoint: 'e-mcp', status: '200', subject: 'erin' }));
+    for (const l of lines) assert.ok(!JSON.stringify(l).includes(COMBO_STATIC) && !JSON.stringify(l).includes(F_TOKEN), 'no secret in the log');
   });
 });
 
