@@ -7,7 +7,8 @@
  * the outbound credential, the allow-list and an upstream path rewrite.
  * The second suite runs the same configuration in `mcp-authz serve` (startService) behind real Caddy
  * forward_auth, one route per endpoint, for what forward-auth supports (no request body: tool-gated
- * POSTs are 500 there, as the README says; no allow-list; no query key).
+ * POSTs are 500 there, as the README says; no allow-list; no query key), and asks the same
+ * service's ext_authz listener over gRPC what it would tell Envoy (which gets the body).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ import { startProtectedNginx, type ProtectedNginx } from '../support/protected-n
 import { startTokenIdp, type TokenIdp } from '../support/token-idp.ts';
 import { forwardAuthHeaderNames } from '../../src/forward-auth/response.ts';
 import { startService, type RunningService } from '../../src/service/serve.ts';
+import { createExtAuthzClient, type DecodedCheckResponse } from '../../src/envoy/client.ts';
+import { ENDPOINT_EXTENSION, type CheckRequestMessage } from '../../src/envoy/request.ts';
 import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
 import { freePort } from '../support/free-port.ts';
 
@@ -592,5 +595,52 @@ describe('mcp-authz serve behind Caddy forward_auth: the same six endpoints', ()
     const p = only(up.f.requests, 'F bypass');
     assert.equal(p.headers.authorization, undefined);
     assert.equal(p.headers['x-mcp-subject'], undefined);
+  });
+
+  /** A CheckRequest as Envoy sends it with envoy/envoy.yaml (route-pinned endpoint, raw body). */
+  async function extAuthz(endpointId: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<DecodedCheckResponse> {
+    const client = createExtAuthzClient('127.0.0.1:' + service.ports.extAuthz);
+    try {
+      const h: Record<string, string> = Object.assign({ ':authority': 'mcp.example.test', ':method': method, ':path': path, ':scheme': 'https' }, headers);
+      const bytes = body === undefined ? undefined : Buffer.from(body);
+      if (bytes) h['content-length'] = String(bytes.length);
+      const check = {
+        attributes: {
+          source: { address: { socket_address: { address: '127.0.0.1', port_value: 40001 } } },
+          request: { http: { id: 'r', method, headers: h, path, host: 'mcp.example.test', scheme: 'https', protocol: 'HTTP/1.1', size: String(bytes ? bytes.length : 0), raw_body: bytes } },
+          context_extensions: { [ENDPOINT_EXTENSION]: endpointId },
+        },
+      };
+      return await client.check(check as CheckRequestMessage);
+    } finally {
+      client.close();
+    }
+  }
+  const okHeader = (r: DecodedCheckResponse, name: string): string | undefined => r.ok_response?.headers?.find((h) => h.header?.key?.toLowerCase() === name)?.header?.value;
+  const removed = (r: DecodedCheckResponse): string[] => r.ok_response?.headers_to_remove ?? [];
+
+  it('ext_authz (Envoy) from the same serve: per-endpoint credential, allow-list, tool rules with the body, query key, public path', async () => {
+    const t = await token('gina', 'a', 'mcp:tools');
+    const ok = await extAuthz('a-mcp', 'POST', '/a/mcp', { authorization: 'Bearer ' + t, 'x-trace-id': 't', 'x-other': 'o', 'content-type': 'application/json' }, call('read_file'));
+    assert.equal(ok.status?.code ?? 0, 0, JSON.stringify(ok));
+    assert.equal(okHeader(ok, 'authorization'), 'Bearer ' + COMBO_STATIC);
+    assert.equal(okHeader(ok, 'x-mcp-subject'), 'gina');
+    assert.ok(removed(ok).includes('x-other'));
+    assert.ok(!removed(ok).includes('x-trace-id'));
+    const refused = await extAuthz('a-mcp', 'POST', '/a/mcp', { authorization: 'Bearer ' + t, 'content-type': 'application/json' }, call('delete_x'));
+    assert.notEqual(refused.status?.code ?? 0, 0);
+    assert.match(JSON.stringify(refused.denied_response), /insufficient_scope/);
+    assert.match(JSON.stringify(refused.denied_response), /mcp:tools mcp:admin/);
+    const d = await extAuthz('d-mcp', 'POST', '/d/mcp', { authorization: 'Bearer alice-token', 'content-type': 'application/json' }, call('deploy'));
+    assert.equal(d.status?.code ?? 0, 0, JSON.stringify(d));
+    assert.deepEqual(d.ok_response?.query_parameters_to_set, [{ key: 'api_key', value: COMBO_UPSTREAM_KEY }]);
+    // A's public path: the allow-list holds (headers_to_remove), a ruled tool is refused.
+    const pub = await extAuthz('a-mcp', 'GET', '/a/mcp/health', { 'x-other': 'o', authorization: 'Bearer junk' });
+    assert.equal(pub.status?.code ?? 0, 0);
+    assert.ok(removed(pub).includes('x-other'), JSON.stringify(pub.ok_response));
+    assert.ok(removed(pub).includes('authorization'));
+    assert.equal(okHeader(pub, 'authorization'), undefined);
+    const pubTool = await extAuthz('a-mcp', 'POST', '/a/mcp/health', { 'content-type': 'application/json' }, call('delete_x'));
+    assert.notEqual(pubTool.status?.code ?? 0, 0);
   });
 });
