@@ -23,8 +23,8 @@ export const COMBO_STATIC = 'combo-upstream-static-0123456789';
 export const COMBO_UPSTREAM_KEY = 'combo-upstream-key-0123456789ab';
 export const COMBO_CC_CLIENT = { client_id: 'combo-cc', client_secret: 'combo-cc-secret-0123456789abcdef' };
 export const COMBO_XCHG_CLIENT = { client_id: 'combo-xchg', client_secret: 'combo-xchg-secret-0123456789abcd' };
-/** Client API keys of endpoint B, by subject. `alice` is also a jwt subject on A and C. */
-export const B_KEYS = { alice: 'b-key-alice-0123456789abcdef', bot: 'b-key-bot-0123456789abcdefgh' };
+/** Client API keys of endpoint B, by subject. `alice` and `carol` are also jwt subjects on A and C. */
+export const B_KEYS = { alice: 'b-key-alice-0123456789abcdef', bot: 'b-key-bot-0123456789abcdefgh', carol: 'b-key-carol-0123456789abcdef' };
 /** A: 1 per minute, 3 at once (nginx: Retry-After 63). */
 export const A_LIMIT = { burst: 3, retryAfter: '63' };
 export const B_LIMIT = { burst: 2, retryAfter: '63' };
@@ -82,6 +82,7 @@ endpoints:
         keys:
           - { key: "${B_KEYS.alice}", subject: alice, scopes: [b:use] }
           - { key: "${B_KEYS.bot}", subject: bot, scopes: [b:use] }
+          - { key: "${B_KEYS.carol}", subject: carol, scopes: [b:use] }
     policy:
       required_scopes: [b:use]
     rate_limit: { requests_per_minute: 1, burst: ${B_LIMIT.burst} }

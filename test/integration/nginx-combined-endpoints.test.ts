@@ -250,10 +250,12 @@ describe('nginx: six endpoints in one configuration, every feature combined', ()
     assert.equal((await post('/a/mcp', { authorization: 'Bearer ' + (await token('dave', 'a', 'mcp:tools')) }, call('read_z'))).status, 200);
     // The same subject name on C (unlimited) and on B (its own zone) is unaffected.
     for (let i = 0; i < 5; i++) assert.equal((await post('/c/mcp', { authorization: 'Bearer ' + (await token('carol', 'c', 'c:read')) }, call('read_' + i))).status, 200);
-    const bCarol = await post('/b/mcp', { 'x-api-key': B_KEYS.alice }, '{}');
+    const bCarol = await post('/b/mcp', { 'x-api-key': B_KEYS.carol }, '{}');
     assert.equal(bCarol.status, 200, bCarol.body);
+    assert.equal(upB.requests.at(-1)?.headers['x-mcp-subject'], 'carol');
+    assert.equal((await post('/b/mcp', { 'x-api-key': B_KEYS.alice }, '{}')).status, 200);
 
-    // B: alice has spent 1 above; one more fits, then 429. A's alice is a separate budget.
+    // B: alice has spent 1 above; one more fits (burst 2), then 429. A's alice is a separate budget.
     assert.equal((await post('/b/mcp', { 'x-api-key': B_KEYS.alice }, '{}')).status, 200);
     upB.clear();
     const bOver = await post('/b/mcp', { 'x-api-key': B_KEYS.alice }, '{}');
