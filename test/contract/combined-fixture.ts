@@ -12,6 +12,8 @@
  *    `pass_headers: []`;
  *  - /f/mcp: a static bearer token, `pass_authorization` (the client's token goes upstream) with a
  *    header allow-list and a public path (where it must not).
+ *  - /g/mcp: RFC 7662 introspection at a real oidc-provider, per-tool rule, rate limit, upstream
+ *    API key in a header, an upstream URL with a path (/g-base).
  * A, B and F have public sub-paths.
  */
 import { parseConfig } from '../../src/config/load.ts';
@@ -32,6 +34,8 @@ export const B_LIMIT = { burst: 2, retryAfter: '63' };
 export const D_LIMIT = { burst: 4, retryAfter: '63' };
 /** E: 1 per second, 2 at once. */
 export const E_LIMIT = { burst: 2, retryAfter: '1' };
+/** G: 1 per minute, 2 at once. */
+export const G_LIMIT = { burst: 2, retryAfter: '63' };
 /** F's client bearer token (subject svc). */
 export const F_TOKEN = 'f-static-token-0123456789abcdef';
 
@@ -44,6 +48,9 @@ export interface ComboDeps {
   upstreamD: string;
   upstreamE: string;
   upstreamF: string;
+  upstreamG: string;
+  /** The introspection AS of /g/mcp (test/support/introspection-idp.ts). */
+  introspection: { issuer: string; endpoint: string; clientId: string };
   /** The token IdP (oidc-provider) for C's client_credentials. */
   idpUrl: string;
 }
@@ -151,6 +158,22 @@ endpoints:
     pass_authorization: true
     pass_headers: [X-Trace-Id]
     bypass: [/f/mcp/health]
+  - path: /g/mcp
+    resource: ${PUBLIC}/g/mcp
+    upstream: ${d.upstreamG}/g-base
+    authorization_servers: [${d.introspection.issuer}]
+    strategies:
+      - type: introspection
+        endpoint: ${d.introspection.endpoint}
+        issuer: ${d.introspection.issuer}
+        client_id: ${d.introspection.clientId}
+        client_secret: "\${COMBO_INTROSPECTION_SECRET}"
+    policy:
+      required_scopes: [mcp:tools]
+    tools:
+      - { match: "secret_*", scopes: [mcp:admin] }
+    rate_limit: { requests_per_minute: 1, burst: ${G_LIMIT.burst} }
+    upstream_auth: { type: api_key, key: "\${COMBO_UPSTREAM_KEY}", header: X-G-Key }
 `;
 }
 
@@ -162,9 +185,9 @@ export const COMBO_ENV = {
   COMBO_XCHG_SECRET: COMBO_XCHG_CLIENT.client_secret,
 };
 
-/** Parse through the real loader. */
-export function comboConfig(d: ComboDeps, extra = ''): AppConfig {
-  const r = parseConfig(comboYaml(d, extra), COMBO_ENV, 'combined fixture');
+/** Parse through the real loader; the introspection client's secret is the IdP's (random per run). */
+export function comboConfig(d: ComboDeps, introspectionSecret: string, extra = ''): AppConfig {
+  const r = parseConfig(comboYaml(d, extra), Object.assign({ COMBO_INTROSPECTION_SECRET: introspectionSecret }, COMBO_ENV), 'combined fixture');
   if (!r.ok) throw new Error('combined fixture invalid: ' + JSON.stringify(r.errors));
   return r.config;
 }

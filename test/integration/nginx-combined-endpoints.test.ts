@@ -17,13 +17,14 @@ import { after, before, describe, it } from 'node:test';
 import { toCoreConfig } from '../../src/config/app-config.ts';
 import { resolveTokenEndpoints } from '../../src/config/resolve-token-endpoints.ts';
 import { fetchJson } from '../../src/node/node-ports.ts';
-import { A_LIMIT, B_KEYS, B_LIMIT, D_LIMIT, E_LIMIT, F_TOKEN, COMBO_CC_CLIENT, COMBO_XCHG_CLIENT, COMBO_STATIC, COMBO_UPSTREAM_KEY, comboConfig } from '../contract/combined-fixture.ts';
+import { A_LIMIT, B_KEYS, B_LIMIT, D_LIMIT, E_LIMIT, F_TOKEN, G_LIMIT, COMBO_CC_CLIENT, COMBO_XCHG_CLIENT, COMBO_STATIC, COMBO_UPSTREAM_KEY, comboConfig } from '../contract/combined-fixture.ts';
 import { PUBLIC } from '../contract/fixture-config.ts';
 import { startEchoUpstream, type EchoUpstream, type Recorded } from '../support/echo-upstream.ts';
 import { request, type HttpResponse } from '../support/http.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
 import { startTokenIdp, type TokenIdp } from '../support/token-idp.ts';
+import { startIntrospectionIdp, type IntrospectionIdp } from '../support/introspection-idp.ts';
 import { forwardAuthHeaderNames } from '../../src/forward-auth/response.ts';
 import { startService, type RunningService } from '../../src/service/serve.ts';
 import { createExtAuthzClient, type DecodedCheckResponse } from '../../src/envoy/client.ts';
@@ -49,10 +50,14 @@ function startComboIdp(issuer: RunningIssuer): Promise<TokenIdp> {
   });
 }
 
+function introspectionDeps(i: IntrospectionIdp): { issuer: string; endpoint: string; clientId: string } {
+  return { issuer: i.issuer, endpoint: i.introspectionUrl, clientId: i.basicClient.id };
+}
+
 const call = (name: string, id = 1, args: Record<string, unknown> = {}): string =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
 
-describe('nginx: six endpoints in one configuration, every feature combined', () => {
+describe('nginx: seven endpoints in one configuration, every feature combined', () => {
   let issuer: RunningIssuer;
   let idp: TokenIdp;
   let upA: EchoUpstream;
@@ -61,6 +66,8 @@ describe('nginx: six endpoints in one configuration, every feature combined', ()
   let upD: EchoUpstream;
   let upE: EchoUpstream;
   let upF: EchoUpstream;
+  let upG: EchoUpstream;
+  let intro: IntrospectionIdp;
   let nginx: ProtectedNginx;
 
   before(async () => {
@@ -71,8 +78,10 @@ describe('nginx: six endpoints in one configuration, every feature combined', ()
     upD = await startEchoUpstream();
     upE = await startEchoUpstream();
     upF = await startEchoUpstream();
+    upG = await startEchoUpstream();
+    intro = await startIntrospectionIdp();
     idp = await startComboIdp(issuer);
-    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: upA.url, upstreamB: upB.url, upstreamC: upC.url, upstreamD: upD.url, upstreamE: upE.url, upstreamF: upF.url, idpUrl: idp.issuer });
+    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: upA.url, upstreamB: upB.url, upstreamC: upC.url, upstreamD: upD.url, upstreamE: upE.url, upstreamF: upF.url, upstreamG: upG.url, introspection: introspectionDeps(intro), idpUrl: idp.issuer }, intro.basicClient.secret);
     const resolved = await resolveTokenEndpoints(app, fetchJson);
     if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
     nginx = await startProtectedNginx(toCoreConfig(resolved.config));
@@ -80,6 +89,8 @@ describe('nginx: six endpoints in one configuration, every feature combined', ()
   after(async () => {
     await nginx?.stop();
     await idp?.stop();
+    await intro?.stop();
+    await upG?.stop();
     await upF?.stop();
     await upE?.stop();
     await upD?.stop();
@@ -96,6 +107,7 @@ describe('nginx: six endpoints in one configuration, every feature combined', ()
     upD.clear();
     upE.clear();
     upF.clear();
+    upG.clear();
   };
   const token = (sub: string, endpoint: 'a' | 'c' | 'e', scope: string): Promise<string> =>
     issuer.mint({ sub, aud: `${PUBLIC}/${endpoint}/mcp`, scope });
@@ -412,10 +424,39 @@ describe('nginx: six endpoints in one configuration, every feature combined', ()
     assert.ok(has({ endpoint: 'e-mcp', status: '200', subject: 'erin' }));
     for (const l of lines) assert.ok(!JSON.stringify(l).includes(COMBO_STATIC) && !JSON.stringify(l).includes(F_TOKEN), 'no secret in the log');
   });
+
+  it('G: introspection + tool rule + rate limit + header key + upstream path (/g-base), through gate and limit', async () => {
+    clearAll();
+    const t = await intro.issue({ sub: 'gus', scope: 'mcp:tools', aud: PUBLIC + '/g/mcp' });
+    const body = call('read_g', 4);
+    const ok = await post('/g/mcp/x?y=1', { authorization: 'Bearer ' + t }, body);
+    assert.equal(ok.status, 200, ok.body);
+    const got = only(upG.requests, 'G');
+    assert.equal(upA.requests.length + upB.requests.length + upC.requests.length + upD.requests.length + upE.requests.length + upF.requests.length, 0);
+    assert.equal(got.url, '/g-basex?y=1', 'as proxy_pass http://…/g-base would map /g/mcp/x');
+    assert.equal(got.body, body);
+    assert.equal(got.headers['x-g-key'], COMBO_UPSTREAM_KEY);
+    assert.equal(got.headers.authorization, undefined);
+    assert.equal(got.headers['x-mcp-subject'], 'gus');
+    const step = await post('/g/mcp', { authorization: 'Bearer ' + t }, call('secret_x'));
+    assert.equal(step.status, 403);
+    assert.match(String(step.headers['www-authenticate']), /scope="mcp:tools mcp:admin"/);
+    assert.match(String(step.headers['www-authenticate']), /oauth-protected-resource\/g\/mcp"/);
+    // gus: 1 spent; burst 2 → one more, then 429.
+    assert.equal((await post('/g/mcp', { authorization: 'Bearer ' + t }, call('read_g'))).status, 200);
+    const over = await post('/g/mcp', { authorization: 'Bearer ' + t }, call('read_g'));
+    assert.equal(over.status, 429);
+    assert.equal(over.headers['retry-after'], G_LIMIT.retryAfter);
+    assert.equal(upG.requests.length, 2);
+    // A revoked token is refused once the cached decision is gone: here a fresh token's first use.
+    const t2 = await intro.issue({ sub: 'hal', scope: 'mcp:tools', aud: PUBLIC + '/g/mcp' });
+    await intro.revoke(t2);
+    assert.equal((await post('/g/mcp', { authorization: 'Bearer ' + t2 }, call('read_g'))).status, 401);
+  });
 });
 
-type Key = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
-const KEYS: readonly Key[] = ['a', 'b', 'c', 'd', 'e', 'f'];
+type Key = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+const KEYS: readonly Key[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 
 /** One Caddy site: PRM from serve, then forward_auth for everything and a route per endpoint. */
 function caddySite(port: number, authz: number, up: Record<Key, number>, copy: string[]): string {
@@ -449,6 +490,8 @@ ${copy.map((h) => `			@empty_${h.replace(/-/g, '_')} header ${h} ""\n			request_
 			reverse_proxy @e 127.0.0.1:${up.e}
 			@f path /f/mcp /f/mcp/*
 			reverse_proxy @f 127.0.0.1:${up.f}
+			@g path /g/mcp /g/mcp/*
+			reverse_proxy @g 127.0.0.1:${up.g}
 			respond 404
 		}
 	}
@@ -456,27 +499,30 @@ ${copy.map((h) => `			@empty_${h.replace(/-/g, '_')} header ${h} ""\n			request_
 `;
 }
 
-describe('mcp-authz serve behind Caddy forward_auth: the same six endpoints', () => {
+describe('mcp-authz serve behind Caddy forward_auth: the same seven endpoints', () => {
   let issuer: RunningIssuer;
   let idp: TokenIdp;
   const up = {} as Record<Key, EchoUpstream>;
   let service: RunningService;
   let caddy: RunningCaddy;
+  let intro: IntrospectionIdp;
 
   before(async () => {
     issuer = await startIssuer();
+    intro = await startIntrospectionIdp();
     for (const k of KEYS) up[k] = await startEchoUpstream({ sseEvents: 3, sseDelayMs: 300 });
     idp = await startComboIdp(issuer);
     const serve = 'serve:\n  forward_auth: { listen: "127.0.0.1:0", trusted_proxies: [127.0.0.1/32] }\n  ext_authz: { listen: "127.0.0.1:0" }\n  admin: { listen: "127.0.0.1:0" }\n';
-    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: up.a.url, upstreamB: up.b.url, upstreamC: up.c.url, upstreamD: up.d.url, upstreamE: up.e.url, upstreamF: up.f.url, idpUrl: idp.issuer }, serve);
+    const app = comboConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamA: up.a.url, upstreamB: up.b.url, upstreamC: up.c.url, upstreamD: up.d.url, upstreamE: up.e.url, upstreamF: up.f.url, upstreamG: up.g.url, introspection: introspectionDeps(intro), idpUrl: idp.issuer }, intro.basicClient.secret, serve);
     service = await startService(app, { writeLine: () => undefined });
     const port = await freePort();
     const copy = forwardAuthHeaderNames(toCoreConfig(app));
-    caddy = await startCaddy(port, () => caddySite(port, service.ports.forwardAuth, { a: up.a.port, b: up.b.port, c: up.c.port, d: up.d.port, e: up.e.port, f: up.f.port }, copy));
+    caddy = await startCaddy(port, () => caddySite(port, service.ports.forwardAuth, { a: up.a.port, b: up.b.port, c: up.c.port, d: up.d.port, e: up.e.port, f: up.f.port, g: up.g.port }, copy));
   });
   after(async () => {
     await caddy?.stop();
     await service?.stop();
+    await intro?.stop();
     await idp?.stop();
     for (const k of KEYS) await up[k]?.stop();
     await issuer?.stop();
@@ -644,5 +690,17 @@ describe('mcp-authz serve behind Caddy forward_auth: the same six endpoints', ()
     assert.equal(okHeader(pub, 'authorization'), undefined);
     const pubTool = await extAuthz('a-mcp', 'POST', '/a/mcp/health', { 'content-type': 'application/json' }, call('delete_x'));
     assert.notEqual(pubTool.status?.code ?? 0, 0);
+  });
+
+  it('G: an introspected token through serve: our header key, identity, no client token', async () => {
+    clearAll();
+    const t = await intro.issue({ sub: 'gus', scope: 'mcp:tools', aud: PUBLIC + '/g/mcp' });
+    const res = await get('/g/mcp/x', { authorization: 'Bearer ' + t });
+    assert.equal(res.status, 200, res.body);
+    const got = only(up.g.requests, 'G');
+    assert.equal(total(), 1);
+    assert.equal(got.headers['x-g-key'], COMBO_UPSTREAM_KEY);
+    assert.equal(got.headers.authorization, undefined);
+    assert.equal(got.headers['x-mcp-subject'], 'gus');
   });
 });
