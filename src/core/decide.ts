@@ -62,7 +62,9 @@ async function endpointDecision(req: CoreRequest, config: CoreConfig, endpoint: 
   const pre = precheck(req, config, endpoint);
   if (pre) return pre;
   const bypass = bypassDecision(req, config, endpoint);
-  if (bypass) return bypass;
+  // A public path is still subject to the header allow-list and, with no principal, to tool rules
+  // (as nginx's generated conf applies them there).
+  if (bypass) return applyRequestRules(bypass, req, config, endpoint, options);
   const authorization = req.headers['authorization'];
   const bearer = bearerToken(authorization);
   const outcome = await runStrategies(endpoint.strategies, { req: req, bearer: bearer, endpoint: endpoint, ports: ports });

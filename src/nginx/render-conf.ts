@@ -21,7 +21,7 @@ import { postBlocks } from './post-conf.ts';
 import { IDENTITY_SLOTS, slotHeader } from '../njs/identity-slots.ts';
 import { inheritedLimitGuard, limitedLocations, limitReqZones, rateLimitHandoff } from './rate-limit-conf.ts';
 import { allowListDirectives, hasToolRules, requestRuleLocations, toolGateDirectives } from './render-request-rules.ts';
-import { bypassLocations, endpointOutbound, envConf, hasBypass, outboundCheckLocations, outboundHttp, outboundProxyPass, outboundSetNames } from './render-outbound.ts';
+import { bypassLocations, endpointOutbound, envConf, outboundCapture, hasBypass, outboundCheckLocations, outboundHttp, outboundProxyPass, outboundSetNames } from './render-outbound.ts';
 
 export interface NginxOptions {
   /** Absolute directory the files are written to (js_path and include paths point here). */
@@ -285,7 +285,7 @@ auth_request_set $mcp_authz_strategy $upstream_http_x_mcp_authz_strategy;
 auth_request_set $mcp_authz_response $upstream_http_x_mcp_authz_response;
 auth_request_set $mcp_authz_cache $upstream_cache_status;    # HIT: decided without running njs
 ${captured.join('\n')}
-error_page 401 403 = @mcp_authz_deny;
+${outboundCapture(e)}error_page 401 403 = @mcp_authz_deny;
 ${accessLog(o)}
 ${e.rate_limit ? inheritedLimitGuard(config, '') : ''}${endpointTail(config, e)}`;
 }

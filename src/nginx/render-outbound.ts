@@ -150,7 +150,23 @@ export function hasBypass(config: CoreConfig): boolean {
   return config.endpoints.some(function (e) { return (e.bypass || []).length > 0; });
 }
 
-/** Endpoint-conf lines capturing and setting the outbound credential. */
+/**
+ * Endpoint-conf lines capturing the outbound credential from the check. They belong in the
+ * location that runs auth_request: auth_request_set in a named location (tool gate, rate limit)
+ * is never evaluated there, since auth_request does not run in it.
+ */
+export function outboundCapture(e: EndpointConfig): string {
+  const lines: string[] = [];
+  if (upstreamHeaderName(e) && e.upstream_auth) {
+    lines.push(`auth_request_set $mcp_authz_upstream_credential $upstream_http_${CREDENTIAL_HEADER.toLowerCase().replace(/-/g, '_')};`);
+  }
+  if (queryKey(e)) {
+    lines.push(`auth_request_set $mcp_authz_upstream_args $upstream_http_${ARGS_HEADER.toLowerCase().replace(/-/g, '_')};`);
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** Upstream-conf lines setting the outbound credential (captured by {@link outboundCapture}). */
 export function endpointOutbound(e: EndpointConfig): string {
   const header = upstreamHeaderName(e);
   const lines: string[] = [];
@@ -158,11 +174,7 @@ export function endpointOutbound(e: EndpointConfig): string {
   if (header && a) {
     const display = a.type === 'api_key' && a.header ? a.header : 'Authorization';
     lines.push(`# Our credential for the upstream, never the client's (empty on public sub-paths → not sent).
-auth_request_set $mcp_authz_upstream_credential $upstream_http_${CREDENTIAL_HEADER.toLowerCase().replace(/-/g, '_')};
 proxy_set_header ${safe(display, 'header')} $mcp_authz_upstream_credential;`);
-  }
-  if (queryKey(e)) {
-    lines.push(`auth_request_set $mcp_authz_upstream_args $upstream_http_${ARGS_HEADER.toLowerCase().replace(/-/g, '_')};`);
   }
   if (passesClientAuthorization(e)) lines.push('proxy_set_header Authorization $mcp_authz_client_authorization;');
   return lines.join('\n');

@@ -16,6 +16,7 @@ import { headersToRemove } from '../core/identity-headers.ts';
 import { passedHeaderNames } from '../core/header-allow-list.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
 import { upstreamRewrite } from './named-upstream-rewrite.ts';
+import { outboundSetNames } from './render-outbound.ts';
 import { hasToolRules, upstreamLocation } from './tool-gates.ts';
 
 export { hasToolRules };
@@ -50,7 +51,10 @@ export function allowListDirectives(config: CoreConfig, e: EndpointConfig): stri
   const passed = passedHeaderNames(e);
   if (!passed) return '';
   const removed = headersToRemove(e, config.identity_headers);
-  const lines = passed.filter(function (h) { return SET_BY_NGINX.indexOf(h) < 0 && removed.indexOf(h) < 0; }).map(function (h) {
+  // Set by render-outbound.ts instead (pass_authorization with bypass: empty on public paths); a
+  // second proxy_set_header of the same name would send the client's copy as well.
+  const outbound = outboundSetNames(e);
+  const lines = passed.filter(function (h) { return SET_BY_NGINX.indexOf(h) < 0 && removed.indexOf(h) < 0 && outbound.indexOf(h) < 0; }).map(function (h) {
     return `proxy_set_header ${display(h)} $http_${h.replace(/-/g, '_')};`;
   });
   return `# Header allow-list (pass_headers): no other client header reaches the upstream.
