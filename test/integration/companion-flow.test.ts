@@ -10,22 +10,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { toCoreConfig, type AppConfig } from '../../src/config/app-config.ts';
-import { parseConfig } from '../../src/config/load.ts';
-import { startService, type RunningService } from '../../src/service/serve.ts';
 import { authorizeInBrowser, USERS } from '../support/companion.ts';
-import { freePort } from '../support/free-port.ts';
-import { startMcpServer, type RunningMcpServer } from '../support/mcp-server.ts';
+import { startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
+import type { RunningMcpServer } from '../support/mcp-server.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
-import { asRoutes, callToolsStreaming, createSdkFlow, discoverAndRegister, flowServeYaml, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
-import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
+import { callToolsStreaming, createSdkFlow, discoverAndRegister, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
 
-function configYaml(o: { issuer: string; resource: string; upstream: string; companionPort: number; dir: string }): string {
-  return `${flowServeYaml(o)}authorization_server:
+function asYaml(o: { issuer: string; dir: string }): string {
+  return `authorization_server:
   issuer: ${o.issuer}
   keys: { dir: ${o.dir}/keys }
   storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
@@ -35,33 +28,23 @@ function configYaml(o: { issuer: string; resource: string; upstream: string; com
 }
 
 describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, tokens from the companion', () => {
-  let dir: string;
+  let stack: FlowStack;
   let mcp: RunningMcpServer;
-  let service: RunningService;
-  let nginx: ProtectedNginx;
-  let config: AppConfig;
   let issuer: string;
   let resource: string;
   const logs: string[] = [];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcp-authz-flow-'));
-    mcp = await startMcpServer();
-    const nginxPort = await freePort();
-    const companionPort = await freePort();
-    issuer = `http://127.0.0.1:${nginxPort}`;
-    resource = `${issuer}/mcp`;
-    const parsed = parseConfig(configYaml({ issuer, resource, upstream: `http://127.0.0.1:${mcp.port}`, companionPort, dir }), {});
-    if (!parsed.ok) assert.fail(JSON.stringify(parsed.errors));
-    config = parsed.config;
-    service = await startService(config, { env: { ALICE_PASSWORD: USERS.alice.password }, writeLine: (line) => logs.push(line) });
-    nginx = await startProtectedNginx(toCoreConfig(config), { port: nginxPort, serverExtra: asRoutes(companionPort) });
+    stack = await startFlowStack({
+      dirPrefix: 'mcp-authz-flow-',
+      authorizationServer: asYaml,
+      serviceEnv: { ALICE_PASSWORD: USERS.alice.password },
+      writeLine: (line) => logs.push(line),
+    });
+    ({ mcp, issuer, resource } = stack);
   });
   after(async () => {
-    await nginx?.stop();
-    await service?.stop();
-    await mcp?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('authorizes, calls tools with streaming, refreshes, and revokes the family on refresh-token reuse', async () => {
