@@ -32,7 +32,8 @@ export function coreRequestOf(req: ScenarioRequest, withBody = false): CoreReque
 
 /**
  * A Decision as the client and upstream would see it: allow → 200 with the request's headers,
- * removeHeaders removed, then setHeaders set; deny → its status, lower-cased headers and body.
+ * removeHeaders removed, then setHeaders set, and the target with setQuery set (overwriting);
+ * deny → its status, lower-cased headers and body.
  */
 export function observedDecision(req: ScenarioRequest, d: Decision): Observed {
   if (d.action === 'allow') {
@@ -40,7 +41,9 @@ export function observedDecision(req: ScenarioRequest, d: Decision): Observed {
     for (const [k, v] of Object.entries(req.headers)) out[k.toLowerCase()] = v;
     for (const name of d.removeHeaders) delete out[name];
     for (const [k, v] of Object.entries(d.setHeaders)) out[k.toLowerCase()] = v;
-    return { status: 200, headers: {}, body: '', upstream: out };
+    const url = new URL(req.path, 'http://upstream');
+    for (const [k, v] of Object.entries(d.setQuery ?? {})) url.searchParams.set(k, v);
+    return { status: 200, headers: {}, body: '', upstream: out, upstreamUrl: url.pathname + url.search };
   }
   const h: Record<string, string> = {};
   for (const [k, v] of Object.entries(d.headers)) h[k.toLowerCase()] = v;
