@@ -32,6 +32,18 @@ export function assertDecodesAs(type: string, json: unknown): void {
 }
 
 /**
+ * The headers of the CheckRequest Envoy builds for `req` at https://mcp.example.test: the
+ * pseudo-headers, then `extra` (what Envoy adds, e.g. x-request-id), then the client's headers
+ * lower-cased.
+ */
+export function envoyRequestHeaders(req: ScenarioRequest, extra: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = { ':authority': 'mcp.example.test', ':method': req.method, ':path': req.path, ':scheme': 'https' };
+  for (const [k, v] of Object.entries(extra)) headers[k] = v;
+  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+  return headers;
+}
+
+/**
  * envoy.yaml's routing: the route of the endpoint whose path is the longest prefix of `path` pins
  * it through context_extensions; metadata routes (/.well-known/) pin nothing.
  */

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CheckRequestMessage } from '../../src/envoy/request.ts';
 import type { CoreConfig } from '../../src/core/types.ts';
-import { assertDecodesAs, observeCheckResponse, routeContextExtensions, startExtAuthzUnderTest, type ExtAuthzUnderTest } from '../contract/ext-authz-send.ts';
+import { assertDecodesAs, envoyRequestHeaders, observeCheckResponse, routeContextExtensions, startExtAuthzUnderTest, type ExtAuthzUnderTest } from '../contract/ext-authz-send.ts';
 import { fixtureConfig } from '../contract/fixture-config.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
@@ -25,15 +25,7 @@ let streamId = 1000;
 
 /** The CheckRequest Envoy's ext_authz filter builds for this client request. */
 function checkRequest(config: CoreConfig, req: ScenarioRequest): CheckRequestMessage {
-  const headers: Record<string, string> = {
-    ':authority': HOST,
-    ':method': req.method,
-    ':path': req.path,
-    ':scheme': 'https',
-    'x-request-id': 'req-' + streamId,
-    'x-forwarded-proto': 'https',
-  };
-  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+  const headers = envoyRequestHeaders(req, { 'x-request-id': 'req-' + streamId, 'x-forwarded-proto': 'https' });
   const body = req.method === 'POST' ? '{}' : undefined;
   if (body) headers['content-length'] = String(body.length);
   const target = req.path.split('?')[0];

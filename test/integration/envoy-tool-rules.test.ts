@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CheckRequestMessage } from '../../src/envoy/request.ts';
 import type { CoreConfig } from '../../src/core/types.ts';
-import { assertDecodesAs, observeCheckResponse, routeContextExtensions, startExtAuthzUnderTest, type ExtAuthzUnderTest } from '../contract/ext-authz-send.ts';
+import { assertDecodesAs, envoyRequestHeaders, observeCheckResponse, routeContextExtensions, startExtAuthzUnderTest, type ExtAuthzUnderTest } from '../contract/ext-authz-send.ts';
 import { PUBLIC } from '../contract/fixture-config.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
@@ -20,8 +20,7 @@ import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
 
 /** The CheckRequest Envoy builds: the route pins the endpoint whose path prefixes the request. */
 function checkRequest(config: CoreConfig, req: ScenarioRequest, partial = false): CheckRequestMessage {
-  const headers: Record<string, string> = { ':authority': 'mcp.example.test', ':method': req.method, ':path': req.path, ':scheme': 'https', 'x-request-id': 'r-1' };
-  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+  const headers = envoyRequestHeaders(req, { 'x-request-id': 'r-1' });
   const body = req.body ?? (req.method === 'POST' ? '{}' : undefined);
   const bytes = body === undefined ? undefined : new TextEncoder().encode(body);
   if (bytes) headers['content-length'] = String(bytes.length);

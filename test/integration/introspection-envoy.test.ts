@@ -7,7 +7,7 @@
 import { after, before, describe } from 'node:test';
 import type { CheckRequestMessage } from '../../src/envoy/request.ts';
 import type { CoreConfig } from '../../src/core/types.ts';
-import { observeCheckResponse, routeContextExtensions, startExtAuthzUnderTest, type ExtAuthzUnderTest } from '../contract/ext-authz-send.ts';
+import { envoyRequestHeaders, observeCheckResponse, routeContextExtensions, startExtAuthzUnderTest, type ExtAuthzUnderTest } from '../contract/ext-authz-send.ts';
 import { introspectionFixtureConfig } from '../contract/introspection-fixture.ts';
 import { introspectionScenarios, runIntrospectionBehaviour, type IntrospectionEnv } from '../contract/introspection-scenarios.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
@@ -20,8 +20,7 @@ import { startValidationServer } from '../support/validation-server.ts';
 let streamId = 5000;
 
 function checkRequest(config: CoreConfig, req: ScenarioRequest): CheckRequestMessage {
-  const headers: Record<string, string> = { ':authority': 'mcp.example.test', ':method': req.method, ':path': req.path, ':scheme': 'https' };
-  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+  const headers = envoyRequestHeaders(req);
   return {
     attributes: {
       source: { address: { socket_address: { address: '127.0.0.1', port_value: 40000 } } },

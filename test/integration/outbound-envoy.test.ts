@@ -9,7 +9,7 @@ import { toCoreConfig } from '../../src/config/app-config.ts';
 import type { CoreConfig } from '../../src/core/types.ts';
 import type { CheckRequestMessage } from '../../src/envoy/request.ts';
 import { toCheckResponse } from '../../src/envoy/response.ts';
-import { assertDecodesAs, observeCheckResponse, routeContextExtensions, startExtAuthzUnderTest, type ExtAuthzUnderTest } from '../contract/ext-authz-send.ts';
+import { assertDecodesAs, envoyRequestHeaders, observeCheckResponse, routeContextExtensions, startExtAuthzUnderTest, type ExtAuthzUnderTest } from '../contract/ext-authz-send.ts';
 import { OUTBOUND_SCENARIOS } from '../contract/outbound-scenarios.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
@@ -17,8 +17,7 @@ import { startOutboundWorld, type OutboundWorld } from '../support/outbound-worl
 
 let id = 5000;
 function checkRequest(config: CoreConfig, req: ScenarioRequest): CheckRequestMessage {
-  const headers: Record<string, string> = { ':authority': 'mcp.example.test', ':method': req.method, ':path': req.path, ':scheme': 'https', 'x-forwarded-proto': 'https' };
-  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+  const headers = envoyRequestHeaders(req, { 'x-forwarded-proto': 'https' });
   const check = {
     attributes: {
       source: { address: { socket_address: { address: '127.0.0.1', port_value: 40000 } } },

@@ -16,7 +16,7 @@ import type { AppConfig } from '../../src/config/app-config.ts';
 import { createExtAuthzClient, type ExtAuthzClient } from '../../src/envoy/client.ts';
 import type { CheckRequestMessage } from '../../src/envoy/request.ts';
 import { startService, type RunningService } from '../../src/service/serve.ts';
-import { observeCheckResponse } from '../contract/ext-authz-send.ts';
+import { envoyRequestHeaders, observeCheckResponse } from '../contract/ext-authz-send.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import { scriptFixtureYaml } from '../contract/script-fixture.ts';
 import { NODE_SCRIPT_SCENARIOS, SCRIPT_SCENARIOS } from '../contract/script-scenarios.ts';
@@ -44,8 +44,7 @@ function appConfig(yaml: string): AppConfig {
 
 /** The CheckRequest Envoy builds for a client request (endpoint matched by path). */
 function checkRequest(req: ScenarioRequest): CheckRequestMessage {
-  const headers: Record<string, string> = { ':authority': 'mcp.example.test', ':method': req.method, ':path': req.path, ':scheme': 'https' };
-  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+  const headers = envoyRequestHeaders(req);
   return {
     attributes: {
       source: { address: { socket_address: { address: req.localAddress ?? '127.0.0.1' } } },
