@@ -8,14 +8,10 @@ import { after, before, describe } from 'node:test';
 import type { CheckRequestMessage } from '../../src/envoy/request.ts';
 import type { CoreConfig } from '../../src/core/types.ts';
 import { envoyRequestHeaders, observeCheckResponse, routeContextExtensions, startExtAuthzUnderTest, type ExtAuthzUnderTest } from '../contract/ext-authz-send.ts';
-import { introspectionFixtureConfig } from '../contract/introspection-fixture.ts';
+import { introspectionEnvConfig, startIntrospectionEnv, stopIntrospectionEnv } from '../contract/introspection-env.ts';
 import { introspectionScenarios, runIntrospectionBehaviour, type IntrospectionEnv } from '../contract/introspection-scenarios.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
-import { freePort } from '../support/free-port.ts';
-import { startIntrospectionIdp } from '../support/introspection-idp.ts';
-import { startIssuer } from '../support/issuer.ts';
-import { startValidationServer } from '../support/validation-server.ts';
 
 let streamId = 5000;
 
@@ -36,15 +32,13 @@ describe('introspection + remote scenarios: ext_authz over gRPC', () => {
   let authz: ExtAuthzUnderTest;
   const lines: string[] = [];
   before(async () => {
-    env = { idp: await startIntrospectionIdp(), validator: await startValidationServer(), issuer: await startIssuer() };
-    config = await introspectionFixtureConfig({ idp: env.idp, jwtIssuer: env.issuer.url, jwksUri: env.issuer.jwksUri, validatorUrl: env.validator.url, deadPort: await freePort(), upstreamUrl: 'http://127.0.0.1:9' });
+    env = await startIntrospectionEnv();
+    config = await introspectionEnvConfig(env, 'http://127.0.0.1:9');
     authz = await startExtAuthzUnderTest(config, (line) => lines.push(line));
   });
   after(async () => {
     await authz?.stop();
-    await env?.idp.stop();
-    await env?.validator.stop();
-    await env?.issuer.stop();
+    await stopIntrospectionEnv(env);
   });
 
   const send = async (req: ScenarioRequest): Promise<Observed> => observeCheckResponse(req, await authz.client.check(checkRequest(config, req)), 'status');

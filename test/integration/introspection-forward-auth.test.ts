@@ -7,7 +7,7 @@
 import { after, before, describe } from 'node:test';
 import type { CoreConfig } from '../../src/core/types.ts';
 import { forwardAuthHeaderNames } from '../../src/forward-auth/response.ts';
-import { introspectionFixtureConfig } from '../contract/introspection-fixture.ts';
+import { introspectionEnvConfig, startIntrospectionEnv, stopIntrospectionEnv } from '../contract/introspection-env.ts';
 import { introspectionScenarios, runIntrospectionBehaviour, type ChecksPerDenial, type IntrospectionEnv } from '../contract/introspection-scenarios.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import type { AdapterName } from '../contract/scenarios.ts';
@@ -16,10 +16,7 @@ import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.t
 import { startForwardAuthEndpoint, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
 import { caddyForwardAuthSite, nginxAuthRequestRecipe } from '../support/forward-auth-recipes.ts';
 import { freePort } from '../support/free-port.ts';
-import { startIntrospectionIdp } from '../support/introspection-idp.ts';
-import { startIssuer } from '../support/issuer.ts';
 import { startNginx } from '../support/nginx.ts';
-import { startValidationServer } from '../support/validation-server.ts';
 
 type Proxy = (port: number, authz: number, upstream: number, config: CoreConfig) => Promise<{ url: string; stop(): Promise<void> }>;
 
@@ -45,9 +42,9 @@ for (const [adapter, label, startProxy, checksPerDenial] of PROXIES) {
     let proxy: { url: string; stop(): Promise<void> };
     const lines: string[] = [];
     before(async () => {
-      env = { idp: await startIntrospectionIdp(), validator: await startValidationServer(), issuer: await startIssuer() };
+      env = await startIntrospectionEnv();
       upstream = await startEchoUpstream();
-      const config = await introspectionFixtureConfig({ idp: env.idp, jwtIssuer: env.issuer.url, jwksUri: env.issuer.jwksUri, validatorUrl: env.validator.url, deadPort: await freePort(), upstreamUrl: upstream.url });
+      const config = await introspectionEnvConfig(env, upstream.url);
       authz = await startForwardAuthEndpoint(config, { writeLine: (line) => lines.push(line) });
       proxy = await startProxy(await freePort(), authz.port, upstream.port, config);
     });
@@ -55,9 +52,7 @@ for (const [adapter, label, startProxy, checksPerDenial] of PROXIES) {
       await proxy?.stop();
       await authz?.stop();
       await upstream?.stop();
-      await env?.idp.stop();
-      await env?.validator.stop();
-      await env?.issuer.stop();
+      await stopIntrospectionEnv(env);
     });
 
     const send = sendThroughProxy(() => proxy.url, () => upstream);

@@ -10,14 +10,10 @@ import { createCachedDecider, type CachedDecider } from '../../src/node/decision
 import { nodePorts } from '../../src/node/node-ports.ts';
 import { createObserver, serviceMetrics } from '../../src/service/observe.ts';
 import { coreRequestOf, observedDecision } from '../contract/core-send.ts';
-import { introspectionFixtureConfig } from '../contract/introspection-fixture.ts';
+import { introspectionEnvConfig, startIntrospectionEnv, stopIntrospectionEnv } from '../contract/introspection-env.ts';
 import { introspectionScenarios, runIntrospectionBehaviour, type IntrospectionEnv } from '../contract/introspection-scenarios.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
-import { freePort } from '../support/free-port.ts';
-import { startIntrospectionIdp } from '../support/introspection-idp.ts';
-import { startIssuer } from '../support/issuer.ts';
-import { startValidationServer } from '../support/validation-server.ts';
 
 describe('introspection + remote scenarios: core in Node', () => {
   let env: IntrospectionEnv;
@@ -26,14 +22,12 @@ describe('introspection + remote scenarios: core in Node', () => {
   const lines: string[] = [];
   const observer = createObserver(serviceMetrics(), (line) => lines.push(line));
   before(async () => {
-    env = { idp: await startIntrospectionIdp(), validator: await startValidationServer(), issuer: await startIssuer() };
-    config = await introspectionFixtureConfig({ idp: env.idp, jwtIssuer: env.issuer.url, jwksUri: env.issuer.jwksUri, validatorUrl: env.validator.url, deadPort: await freePort(), upstreamUrl: 'http://127.0.0.1:9' });
+    env = await startIntrospectionEnv();
+    config = await introspectionEnvConfig(env, 'http://127.0.0.1:9');
     decider = createCachedDecider(config, nodePorts());
   });
   after(async () => {
-    await env?.idp.stop();
-    await env?.validator.stop();
-    await env?.issuer.stop();
+    await stopIntrospectionEnv(env);
   });
 
   async function send(req: ScenarioRequest): Promise<Observed> {
