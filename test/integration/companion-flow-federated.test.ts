@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
+import { flowCompanionYaml, startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
 import type { RunningMcpServer } from '../support/mcp-server.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
 import { callToolsStreaming, createSdkFlow, discoverAndRegister, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
@@ -24,11 +24,7 @@ const CLIENT_REDIRECT = 'http://127.0.0.1:47998/callback';
 const CAROL: UpstreamUser = { sub: 'u-carol', email: 'Carol@Example.com', email_verified: true, groups: ['staff', 'mcp-users'], password: 'pw-carol-upstream' };
 
 function asYaml(o: { issuer: string; dir: string; idpIssuer: string }): string {
-  return `authorization_server:
-  issuer: ${o.issuer}
-  keys: { dir: ${o.dir}/keys }
-  storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
-  login:
+  return flowCompanionYaml(o, `  login:
     oidc:
       issuer: ${o.idpIssuer}
       client_id: mcp-authz
@@ -38,7 +34,7 @@ function asYaml(o: { issuer: string; dir: string; idpIssuer: string }): string {
       require_email_verified: true
       groups_claim: groups
       user_scopes: [mcp:tools]
-`;
+`);
 }
 
 describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, signed in at an upstream IdP', () => {

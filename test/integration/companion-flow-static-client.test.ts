@@ -13,24 +13,20 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeJwt } from 'jose';
 import { authorizeInBrowser, USERS } from '../support/companion.ts';
-import { startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
+import { flowCompanionYaml, startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
 import type { RunningMcpServer } from '../support/mcp-server.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
 import { callToolsStreaming, createSdkFlow, discoverAndRegister, refreshThenReuse, type SdkFlow } from '../support/mcp-sdk-flow.ts';
 import { createUserAgent } from '../support/user-agent.ts';
 
 function asYaml(o: { issuer: string; dir: string }): string {
-  return `authorization_server:
-  issuer: ${o.issuer}
-  keys: { dir: ${o.dir}/keys }
-  storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
-  users:
+  return flowCompanionYaml(o, `  users:
     - { username: alice, password_env: ALICE_PASSWORD, scopes: [mcp:tools], email: alice@example.com }
     - { username: bob, password_env: BOB_PASSWORD, scopes: [mcp:tools], email: bob@example.com }
   clients:
     - { client_id: mcp-clients, client_name: MCP clients, redirect_uris: ["http://127.0.0.1/callback"] }
   registration: { static_client: mcp-clients }
-`;
+`);
 }
 
 async function listTools(f: SdkFlow): Promise<number> {

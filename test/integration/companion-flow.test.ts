@@ -12,26 +12,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { authorizeInBrowser, USERS } from '../support/companion.ts';
-import { startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
-import type { RunningMcpServer } from '../support/mcp-server.ts';
+import { flowCompanionYaml, startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
 import { callToolsStreaming, createSdkFlow, discoverAndRegister, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
 
 function asYaml(o: { issuer: string; dir: string }): string {
-  return `authorization_server:
-  issuer: ${o.issuer}
-  keys: { dir: ${o.dir}/keys }
-  storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
-  users:
+  return flowCompanionYaml(o, `  users:
     - { username: alice, password_env: ALICE_PASSWORD, scopes: [mcp:tools], email: alice@example.com }
-`;
+`);
 }
 
 describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, tokens from the companion', () => {
   let stack: FlowStack;
-  let mcp: RunningMcpServer;
-  let issuer: string;
-  let resource: string;
   const logs: string[] = [];
 
   before(async () => {
@@ -41,13 +33,13 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, tokens fro
       serviceEnv: { ALICE_PASSWORD: USERS.alice.password },
       writeLine: (line) => logs.push(line),
     });
-    ({ mcp, issuer, resource } = stack);
   });
   after(async () => {
     await stack?.stop();
   });
 
   it('authorizes, calls tools with streaming, refreshes, and revokes the family on refresh-token reuse', async () => {
+    const { mcp, issuer, resource } = stack;
     const oauth = createTestOAuthClient('http://127.0.0.1:47999/callback');
     const flow = createSdkFlow(issuer, resource, oauth);
     const { transport, registered, authUrl } = await discoverAndRegister(flow, 'flow-test');

@@ -17,6 +17,18 @@ import { asRoutes, flowServeYaml } from './mcp-sdk-flow.ts';
 import { freePort } from './free-port.ts';
 import { startProtectedNginx, type ProtectedNginx } from './protected-nginx.ts';
 
+/**
+ * An `authorization_server:` block with this issuer, keys and a sqlite store in the temp dir,
+ * followed by `settings` (indented YAML lines: users, clients, login…).
+ */
+export function flowCompanionYaml(o: { issuer: string; dir: string }, settings: string): string {
+  return `authorization_server:
+  issuer: ${o.issuer}
+  keys: { dir: ${o.dir}/keys }
+  storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
+${settings}`;
+}
+
 /** Options of {@link startFlowStack}. */
 export interface FlowStackOptions {
   /** Prefix of the temp directory holding the companion's keys and store. */
