@@ -12,11 +12,10 @@ import { forwardAuthHeaderNames } from '../../src/forward-auth/response.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import { toolFixtureConfig } from '../contract/tool-fixture.ts';
 import { TOOL_SCENARIOS } from '../contract/tool-scenarios.ts';
-import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
+import type { RunningCaddy } from '../support/caddy.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { authRequestFraming, startForwardAuthEndpoint, type AuthRequestFraming, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
-import { caddyForwardAuthSite } from '../support/forward-auth-recipes.ts';
-import { freePort } from '../support/free-port.ts';
+import { startCaddyForwardAuth } from '../support/forward-auth-proxies.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
 
 describe('tool rules table: forward-auth behind Caddy forward_auth (no body)', () => {
@@ -32,8 +31,7 @@ describe('tool rules table: forward-auth behind Caddy forward_auth (no body)', (
     upstream = await startEchoUpstream();
     config = toolFixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: upstream.url });
     authz = await startForwardAuthEndpoint(config, { onRequest: (req) => asked.push(authRequestFraming(req)) });
-    const port = await freePort();
-    caddy = await startCaddy(port, () => caddyForwardAuthSite(port, authz.port, upstream.port, forwardAuthHeaderNames(config)));
+    caddy = await startCaddyForwardAuth(authz.port, upstream.port, forwardAuthHeaderNames(config));
   });
   after(async () => {
     await caddy?.stop();

@@ -10,11 +10,10 @@ import type { CoreConfig } from '../../src/core/types.ts';
 import { forwardAuthHeaderNames } from '../../src/forward-auth/response.ts';
 import { fixtureConfig } from '../contract/fixture-config.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
-import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
+import type { RunningCaddy } from '../support/caddy.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { startForwardAuthEndpoint, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
-import { caddyForwardAuthSite } from '../support/forward-auth-recipes.ts';
-import { freePort } from '../support/free-port.ts';
+import { startCaddyForwardAuth } from '../support/forward-auth-proxies.ts';
 import { request } from '../support/http.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
 
@@ -33,8 +32,7 @@ describe('scenario table: forward-auth behind Caddy forward_auth', () => {
     upstream = await startEchoUpstream();
     config = fixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: upstream.url });
     authz = await startForwardAuthEndpoint(config, { writeLine: (line) => lines.push(line) });
-    const port = await freePort();
-    caddy = await startCaddy(port, () => caddyForwardAuthSite(port, authz.port, upstream.port, COPY, { metadataRoute: true }));
+    caddy = await startCaddyForwardAuth(authz.port, upstream.port, COPY, { metadataRoute: true });
   });
   after(async () => {
     await caddy?.stop();

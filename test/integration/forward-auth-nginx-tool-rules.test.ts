@@ -11,16 +11,14 @@ import { toolFixtureConfig } from '../contract/tool-fixture.ts';
 import { TOOL_SCENARIOS } from '../contract/tool-scenarios.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { authRequestFraming, startForwardAuthEndpoint, type AuthRequestFraming, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
-import { nginxAuthRequestRecipe } from '../support/forward-auth-recipes.ts';
-import { freePort } from '../support/free-port.ts';
+import { startNginxAuthRequest, type RunningAuthRequestNginx } from '../support/forward-auth-proxies.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
-import { startNginx, type RunningNginx } from '../support/nginx.ts';
 
 describe('tool rules table: forward-auth behind nginx auth_request (no body)', () => {
   let issuer: RunningIssuer;
   let upstream: EchoUpstream;
   let authz: ForwardAuthEndpoint;
-  let nginx: RunningNginx;
+  let nginx: RunningAuthRequestNginx;
   let url: string;
   const asked: AuthRequestFraming[] = [];
   before(async () => {
@@ -28,9 +26,8 @@ describe('tool rules table: forward-auth behind nginx auth_request (no body)', (
     upstream = await startEchoUpstream();
     const config = toolFixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: upstream.url });
     authz = await startForwardAuthEndpoint(config, { onRequest: (req) => asked.push(authRequestFraming(req)) });
-    const port = await freePort();
-    nginx = await startNginx({ httpConf: nginxAuthRequestRecipe(port, authz.port, upstream.port), readyPort: port });
-    url = `http://127.0.0.1:${port}`;
+    nginx = await startNginxAuthRequest(authz.port, upstream.port);
+    url = nginx.url;
   });
   after(async () => {
     await nginx?.stop();

@@ -9,11 +9,10 @@ import { fixtureConfig } from '../contract/fixture-config.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { startForwardAuthEndpoint, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
-import { nginxAuthRequestRecipe } from '../support/forward-auth-recipes.ts';
-import { freePort } from '../support/free-port.ts';
+import { startNginxAuthRequest } from '../support/forward-auth-proxies.ts';
 import { request } from '../support/http.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
-import { startNginx, type RunningNginx } from '../support/nginx.ts';
+import type { RunningNginx } from '../support/nginx.ts';
 
 describe('scenario table: forward-auth behind nginx auth_request', () => {
   let issuer: RunningIssuer;
@@ -26,8 +25,7 @@ describe('scenario table: forward-auth behind nginx auth_request', () => {
     upstream = await startEchoUpstream();
     const config = fixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: upstream.url });
     authz = await startForwardAuthEndpoint(config, { writeLine: (line) => lines.push(line) });
-    const port = await freePort();
-    nginx = await startNginx({ httpConf: nginxAuthRequestRecipe(port, authz.port, upstream.port), readyPort: port });
+    nginx = await startNginxAuthRequest(authz.port, upstream.port);
   });
   after(async () => {
     await nginx?.stop();

@@ -11,27 +11,18 @@ import { introspectionEnvConfig, startIntrospectionEnv, stopIntrospectionEnv } f
 import { introspectionScenarios, runIntrospectionBehaviour, type ChecksPerDenial, type IntrospectionEnv } from '../contract/introspection-scenarios.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import type { AdapterName } from '../contract/scenarios.ts';
-import { startCaddy } from '../support/caddy.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { startForwardAuthEndpoint, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
-import { caddyForwardAuthSite, nginxAuthRequestRecipe } from '../support/forward-auth-recipes.ts';
-import { freePort } from '../support/free-port.ts';
-import { startNginx } from '../support/nginx.ts';
+import { startCaddyForwardAuth, startNginxAuthRequest } from '../support/forward-auth-proxies.ts';
 
-type Proxy = (port: number, authz: number, upstream: number, config: CoreConfig) => Promise<{ url: string; stop(): Promise<void> }>;
+type Proxy = (authz: number, upstream: number, config: CoreConfig) => Promise<{ url: string; stop(): Promise<void> }>;
 
 /** The recipe's @mcp_authz_denied asks the endpoint a second time to replay the full denial. */
 const NGINX_REPLAY: ChecksPerDenial = { count: 2, why: 'auth_request passes no body: the recipe re-asks the endpoint for the denial' };
 
 const PROXIES: Array<[AdapterName, string, Proxy, ChecksPerDenial | undefined]> = [
-  ['forward_auth_nginx', 'nginx auth_request', async (port, authz, upstream) => {
-    const n = await startNginx({ httpConf: nginxAuthRequestRecipe(port, authz, upstream), readyPort: port });
-    return { url: n.url as string, stop: () => n.stop() };
-  }, NGINX_REPLAY],
-  ['forward_auth_caddy', 'Caddy forward_auth', async (port, authz, upstream, config) => {
-    const c = await startCaddy(port, () => caddyForwardAuthSite(port, authz, upstream, forwardAuthHeaderNames(config)));
-    return { url: c.url, stop: () => c.stop() };
-  }, undefined],
+  ['forward_auth_nginx', 'nginx auth_request', (authz, upstream) => startNginxAuthRequest(authz, upstream), NGINX_REPLAY],
+  ['forward_auth_caddy', 'Caddy forward_auth', (authz, upstream, config) => startCaddyForwardAuth(authz, upstream, forwardAuthHeaderNames(config)), undefined],
 ];
 
 for (const [adapter, label, startProxy, checksPerDenial] of PROXIES) {
@@ -46,7 +37,7 @@ for (const [adapter, label, startProxy, checksPerDenial] of PROXIES) {
       upstream = await startEchoUpstream();
       const config = await introspectionEnvConfig(env, upstream.url);
       authz = await startForwardAuthEndpoint(config, { writeLine: (line) => lines.push(line) });
-      proxy = await startProxy(await freePort(), authz.port, upstream.port, config);
+      proxy = await startProxy(authz.port, upstream.port, config);
     });
     after(async () => {
       await proxy?.stop();

@@ -12,12 +12,11 @@ import { forwardAuthHeaderNames } from '../../src/forward-auth/response.ts';
 import { PUBLIC } from '../contract/fixture-config.ts';
 import { OUTBOUND_SCENARIOS } from '../contract/outbound-scenarios.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
-import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
+import type { RunningCaddy } from '../support/caddy.ts';
 import { startForwardAuthEndpoint, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
-import { caddyForwardAuthSite, nginxAuthRequestRecipe } from '../support/forward-auth-recipes.ts';
-import { freePort } from '../support/free-port.ts';
+import { startCaddyForwardAuth, startNginxAuthRequest } from '../support/forward-auth-proxies.ts';
 import { request } from '../support/http.ts';
-import { startNginx, type RunningNginx } from '../support/nginx.ts';
+import type { RunningNginx } from '../support/nginx.ts';
 import { startOutboundWorld, type OutboundWorld } from '../support/outbound-world.ts';
 
 /** This fixture's upstream key header, added to the shipped recipe (auth_request_set + proxy_set_header). */
@@ -34,8 +33,7 @@ describe('outbound credentials: forward-auth behind Caddy forward_auth', () => {
     world = await startOutboundWorld();
     config = toCoreConfig(world.app);
     authz = await startForwardAuthEndpoint(config);
-    const port = await freePort();
-    caddy = await startCaddy(port, () => caddyForwardAuthSite(port, authz.port, world.upstream.port, forwardAuthHeaderNames(config)));
+    caddy = await startCaddyForwardAuth(authz.port, world.upstream.port, forwardAuthHeaderNames(config));
   });
   after(async () => {
     await caddy?.stop();
@@ -57,8 +55,7 @@ describe('outbound credentials: forward-auth behind Caddy forward_auth', () => {
     world.idp.setDelay(300);
     // A fresh forward-auth endpoint: empty credential cache.
     const fresh = await startForwardAuthEndpoint(config);
-    const port = await freePort();
-    const c2 = await startCaddy(port, () => caddyForwardAuthSite(port, fresh.port, world.upstream.port, forwardAuthHeaderNames(config)));
+    const c2 = await startCaddyForwardAuth(fresh.port, world.upstream.port, forwardAuthHeaderNames(config));
     try {
       const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => world.issuer.mint({ sub: 'c' + i, aud: PUBLIC + '/cc/mcp', scope: 'mcp:tools' })));
       world.upstream.clear();
@@ -75,8 +72,7 @@ describe('outbound credentials: forward-auth behind Caddy forward_auth', () => {
 
   it('IdP down, nothing cached → the client gets 503 from the check, the upstream nothing', async () => {
     const fresh = await startForwardAuthEndpoint(config);
-    const port = await freePort();
-    const c2 = await startCaddy(port, () => caddyForwardAuthSite(port, fresh.port, world.upstream.port, forwardAuthHeaderNames(config)));
+    const c2 = await startCaddyForwardAuth(fresh.port, world.upstream.port, forwardAuthHeaderNames(config));
     await world.idp.down();
     try {
       const t = await world.issuer.mint({ sub: 'alice', aud: PUBLIC + '/cc/mcp', scope: 'mcp:tools' });
@@ -99,8 +95,7 @@ describe('outbound credentials: forward-auth behind nginx auth_request', () => {
   before(async () => {
     world = await startOutboundWorld();
     authz = await startForwardAuthEndpoint(toCoreConfig(world.app));
-    const port = await freePort();
-    nginx = await startNginx({ httpConf: nginxAuthRequestRecipe(port, authz.port, world.upstream.port, NGINX_KEY_HEADER), readyPort: port });
+    nginx = await startNginxAuthRequest(authz.port, world.upstream.port, NGINX_KEY_HEADER);
   });
   after(async () => {
     await nginx?.stop();

@@ -21,12 +21,10 @@ import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts
 import { scriptFixtureYaml } from '../contract/script-fixture.ts';
 import { NODE_SCRIPT_SCENARIOS, SCRIPT_SCENARIOS } from '../contract/script-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
-import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
+import type { RunningCaddy } from '../support/caddy.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
-import { caddyForwardAuthSite, nginxAuthRequestRecipe } from '../support/forward-auth-recipes.ts';
-import { freePort } from '../support/free-port.ts';
+import { startCaddyForwardAuth, startNginxAuthRequest, type RunningAuthRequestNginx } from '../support/forward-auth-proxies.ts';
 import type { RunningIssuer } from '../support/issuer.ts';
-import { startNginx, type RunningNginx } from '../support/nginx.ts';
 
 const NO_ISSUER = { url: 'https://issuer.invalid' } as RunningIssuer;
 const SERVE = `
@@ -61,7 +59,7 @@ describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy
   let service: RunningService;
   let client: ExtAuthzClient;
   let caddy: RunningCaddy;
-  let nginx: RunningNginx;
+  let nginx: RunningAuthRequestNginx;
   let nginxUrl = '';
   const lines: string[] = [];
   before(async () => {
@@ -69,11 +67,9 @@ describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy
     const app = appConfig(scriptFixtureYaml({ upstreamUrl: upstream.url, lua: true, nodeOnly: true }) + SERVE);
     service = await startService(app, { writeLine: (line) => lines.push(line) });
     client = createExtAuthzClient('127.0.0.1:' + service.ports.extAuthz);
-    const port = await freePort();
-    caddy = await startCaddy(port, () => caddyForwardAuthSite(port, service.ports.forwardAuth, upstream.port, CADDY_COPY));
-    const nginxPort = await freePort();
-    nginxUrl = 'http://127.0.0.1:' + nginxPort;
-    nginx = await startNginx({ httpConf: nginxAuthRequestRecipe(nginxPort, service.ports.forwardAuth, upstream.port), readyPort: nginxPort });
+    caddy = await startCaddyForwardAuth(service.ports.forwardAuth, upstream.port, CADDY_COPY);
+    nginx = await startNginxAuthRequest(service.ports.forwardAuth, upstream.port);
+    nginxUrl = nginx.url;
   });
   after(async () => {
     client?.close();
