@@ -1,7 +1,7 @@
 /**
  * The introspection / remote scenarios through the forward-auth endpoint behind two real proxies:
  * nginx `auth_request` with nginx/auth-request-example.conf (its addresses swapped, as in
- * forward-auth-nginx.test.ts) and Caddy 2.6 `forward_auth` (the recipe of forward-auth-caddy.test.ts,
+ * forward-auth-nginx.test.ts) and Caddy 2.6 `forward_auth` (test/support/forward-auth-recipes.ts,
  * copying the names forwardAuthHeaderNames reports for this configuration).
  */
 import { after, before, describe } from 'node:test';
