@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import { startCompanionReplicas, type CompanionReplicas } from '../support/companion-replicas.ts';
 import { registerClient, startTestCompanion, type TestCompanion } from '../support/companion.ts';
 import { federatedTokens, tokenRequest } from '../support/federated-sign-in.ts';
 import { freePort } from '../support/free-port.ts';
-import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
 
 const RESOURCE = 'http://127.0.0.1:1/mcp';
@@ -108,32 +108,26 @@ describe('federated accounts in the companion storage', () => {
   });
 
   describe('two replicas on one redis-server', () => {
-    let redis: RunningRedis;
+    let replicas: CompanionReplicas;
     let idp: UpstreamIdp;
     let a: TestCompanion;
     let b: TestCompanion;
     let clientId: string;
     before(async () => {
-      redis = await startRedis();
-      const portA = await freePort();
-      const issuer = `http://127.0.0.1:${portA}`;
-      idp = await startIdp(issuer);
-      const common = {
-        issuer,
-        storage: `{ type: redis, url: "${redis.url}" }`,
-        resources: [{ path: '/mcp', resource: RESOURCE, scopes: ['mcp:tools', 'mcp:admin'] }],
-        env: { IDP_SECRET },
-        extra: loginYaml(idp.issuer),
-      };
-      a = await startTestCompanion({ port: portA, ...common });
-      b = await startTestCompanion(common);
-      clientId = (await registerClient(issuer, { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: 'replica test' })).client_id;
+      replicas = await startCompanionReplicas(async (issuer) => {
+        idp = await startIdp(issuer);
+        return {
+          resources: [{ path: '/mcp', resource: RESOURCE, scopes: ['mcp:tools', 'mcp:admin'] }],
+          env: { IDP_SECRET },
+          extra: loginYaml(idp.issuer),
+        };
+      });
+      ({ a, b } = replicas);
+      clientId = (await registerClient(replicas.issuer, { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: 'replica test' })).client_id;
     });
     after(async () => {
-      await a?.dispose();
-      await b?.dispose();
+      await replicas?.stop();
       await idp?.stop();
-      await redis?.stop();
     });
 
     it('a person who signed in on A refreshes on B with the same sub and claims', async () => {

@@ -11,18 +11,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { toCoreConfig, type AppConfig } from '../../src/config/app-config.ts';
-import { parseConfig } from '../../src/config/load.ts';
-import { startService, type RunningService } from '../../src/service/serve.ts';
-import { freePort } from '../support/free-port.ts';
-import { startMcpServer, type RunningMcpServer } from '../support/mcp-server.ts';
+import { flowCompanionYaml, startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
+import type { RunningMcpServer } from '../support/mcp-server.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
-import { asRoutes, callToolsStreaming, createSdkFlow, discoverAndRegister, flowServeYaml, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
-import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
+import { callToolsStreaming, createSdkFlow, discoverAndRegister, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
 import { startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
 import { createUserAgent, parseForms } from '../support/user-agent.ts';
 
@@ -30,12 +23,8 @@ const IDP_SECRET = 'upstream-client-secret-flow-0123456789abcdef';
 const CLIENT_REDIRECT = 'http://127.0.0.1:47998/callback';
 const CAROL: UpstreamUser = { sub: 'u-carol', email: 'Carol@Example.com', email_verified: true, groups: ['staff', 'mcp-users'], password: 'pw-carol-upstream' };
 
-function configYaml(o: { issuer: string; resource: string; upstream: string; companionPort: number; dir: string; idpIssuer: string }): string {
-  return `${flowServeYaml(o)}authorization_server:
-  issuer: ${o.issuer}
-  keys: { dir: ${o.dir}/keys }
-  storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
-  login:
+function asYaml(o: { issuer: string; dir: string; idpIssuer: string }): string {
+  return flowCompanionYaml(o, `  login:
     oidc:
       issuer: ${o.idpIssuer}
       client_id: mcp-authz
@@ -45,44 +34,37 @@ function configYaml(o: { issuer: string; resource: string; upstream: string; com
       require_email_verified: true
       groups_claim: groups
       user_scopes: [mcp:tools]
-`;
+`);
 }
 
 describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, signed in at an upstream IdP', () => {
-  let dir: string;
+  let stack: FlowStack;
   let mcp: RunningMcpServer;
   let idp: UpstreamIdp;
-  let service: RunningService;
-  let nginx: ProtectedNginx;
-  let config: AppConfig;
   let issuer: string;
   let resource: string;
   const logs: string[] = [];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcp-authz-flow-fed-'));
-    mcp = await startMcpServer();
-    const nginxPort = await freePort();
-    const companionPort = await freePort();
-    issuer = `http://127.0.0.1:${nginxPort}`;
-    resource = `${issuer}/mcp`;
-    // The companion's callback is reached through nginx, at the issuer.
-    idp = await startUpstreamIdp({
-      clients: [{ client_id: 'mcp-authz', client_secret: IDP_SECRET, redirect_uris: [`${issuer}/consent/callback`] }],
-      users: [CAROL],
+    stack = await startFlowStack({
+      dirPrefix: 'mcp-authz-flow-fed-',
+      authorizationServer: async (o) => {
+        // The companion's callback is reached through nginx, at the issuer.
+        idp = await startUpstreamIdp({
+          clients: [{ client_id: 'mcp-authz', client_secret: IDP_SECRET, redirect_uris: [`${o.issuer}/consent/callback`] }],
+          users: [CAROL],
+        });
+        return asYaml({ ...o, idpIssuer: idp.issuer });
+      },
+      parseEnv: { IDP_SECRET },
+      serviceEnv: { IDP_SECRET },
+      writeLine: (line) => logs.push(line),
     });
-    const parsed = parseConfig(configYaml({ issuer, resource, upstream: `http://127.0.0.1:${mcp.port}`, companionPort, dir, idpIssuer: idp.issuer }), { IDP_SECRET });
-    if (!parsed.ok) assert.fail(JSON.stringify(parsed.errors));
-    config = parsed.config;
-    service = await startService(config, { env: { IDP_SECRET }, writeLine: (line) => logs.push(line) });
-    nginx = await startProtectedNginx(toCoreConfig(config), { port: nginxPort, serverExtra: asRoutes(companionPort) });
+    ({ mcp, issuer, resource } = stack);
   });
   after(async () => {
-    await nginx?.stop();
-    await service?.stop();
+    await stack?.stop();
     await idp?.stop();
-    await mcp?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('authorizes through the IdP, calls tools with streaming, refreshes, and revokes the family on reuse', async () => {

@@ -8,36 +8,25 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { discoverAuthorizationServerMetadata, refreshAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeJwt } from 'jose';
-import { toCoreConfig } from '../../src/config/app-config.ts';
-import { parseConfig } from '../../src/config/load.ts';
-import { startService, type RunningService } from '../../src/service/serve.ts';
 import { authorizeInBrowser, USERS } from '../support/companion.ts';
-import { freePort } from '../support/free-port.ts';
-import { startMcpServer, type RunningMcpServer } from '../support/mcp-server.ts';
+import { flowCompanionYaml, startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
+import type { RunningMcpServer } from '../support/mcp-server.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
-import { asRoutes, callToolsStreaming, createSdkFlow, discoverAndRegister, flowServeYaml, refreshThenReuse, type SdkFlow } from '../support/mcp-sdk-flow.ts';
-import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
+import { callToolsStreaming, createSdkFlow, discoverAndRegister, refreshThenReuse, type SdkFlow } from '../support/mcp-sdk-flow.ts';
 import { createUserAgent } from '../support/user-agent.ts';
 
-function configYaml(o: { issuer: string; resource: string; upstream: string; companionPort: number; dir: string }): string {
-  return `${flowServeYaml(o)}authorization_server:
-  issuer: ${o.issuer}
-  keys: { dir: ${o.dir}/keys }
-  storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
-  users:
+function asYaml(o: { issuer: string; dir: string }): string {
+  return flowCompanionYaml(o, `  users:
     - { username: alice, password_env: ALICE_PASSWORD, scopes: [mcp:tools], email: alice@example.com }
     - { username: bob, password_env: BOB_PASSWORD, scopes: [mcp:tools], email: bob@example.com }
   clients:
     - { client_id: mcp-clients, client_name: MCP clients, redirect_uris: ["http://127.0.0.1/callback"] }
   registration: { static_client: mcp-clients }
-`;
+`);
 }
 
 async function listTools(f: SdkFlow): Promise<number> {
@@ -49,34 +38,23 @@ async function listTools(f: SdkFlow): Promise<number> {
 }
 
 describe('MCP SDK clients registering at a companion that hands out a static client', () => {
-  let dir: string;
+  let stack: FlowStack;
   let mcp: RunningMcpServer;
-  let service: RunningService;
-  let nginx: ProtectedNginx;
   let issuer: string;
   let resource: string;
   const logs: string[] = [];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcp-authz-flow-static-'));
-    mcp = await startMcpServer();
-    const nginxPort = await freePort();
-    const companionPort = await freePort();
-    issuer = `http://127.0.0.1:${nginxPort}`;
-    resource = `${issuer}/mcp`;
-    const parsed = parseConfig(configYaml({ issuer, resource, upstream: `http://127.0.0.1:${mcp.port}`, companionPort, dir }), {});
-    if (!parsed.ok) assert.fail(JSON.stringify(parsed.errors));
-    service = await startService(parsed.config, {
-      env: { ALICE_PASSWORD: USERS.alice.password, BOB_PASSWORD: USERS.bob.password },
+    stack = await startFlowStack({
+      dirPrefix: 'mcp-authz-flow-static-',
+      authorizationServer: asYaml,
+      serviceEnv: { ALICE_PASSWORD: USERS.alice.password, BOB_PASSWORD: USERS.bob.password },
       writeLine: (line) => logs.push(line),
     });
-    nginx = await startProtectedNginx(toCoreConfig(parsed.config), { port: nginxPort, serverExtra: asRoutes(companionPort) });
+    ({ mcp, issuer, resource } = stack);
   });
   after(async () => {
-    await nginx?.stop();
-    await service?.stop();
-    await mcp?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('two MCP clients register, both get the static client_id, and each user consents and gets tokens on their own', async () => {

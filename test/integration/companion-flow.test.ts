@@ -10,61 +10,36 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { toCoreConfig, type AppConfig } from '../../src/config/app-config.ts';
-import { parseConfig } from '../../src/config/load.ts';
-import { startService, type RunningService } from '../../src/service/serve.ts';
 import { authorizeInBrowser, USERS } from '../support/companion.ts';
-import { freePort } from '../support/free-port.ts';
-import { startMcpServer, type RunningMcpServer } from '../support/mcp-server.ts';
+import { flowCompanionYaml, startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
-import { asRoutes, callToolsStreaming, createSdkFlow, discoverAndRegister, flowServeYaml, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
-import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
+import { callToolsStreaming, createSdkFlow, discoverAndRegister, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
 
-function configYaml(o: { issuer: string; resource: string; upstream: string; companionPort: number; dir: string }): string {
-  return `${flowServeYaml(o)}authorization_server:
-  issuer: ${o.issuer}
-  keys: { dir: ${o.dir}/keys }
-  storage: { type: sqlite, path: ${o.dir}/companion.sqlite }
-  users:
+function asYaml(o: { issuer: string; dir: string }): string {
+  return flowCompanionYaml(o, `  users:
     - { username: alice, password_env: ALICE_PASSWORD, scopes: [mcp:tools], email: alice@example.com }
-`;
+`);
 }
 
 describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, tokens from the companion', () => {
-  let dir: string;
-  let mcp: RunningMcpServer;
-  let service: RunningService;
-  let nginx: ProtectedNginx;
-  let config: AppConfig;
-  let issuer: string;
-  let resource: string;
+  let stack: FlowStack;
   const logs: string[] = [];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcp-authz-flow-'));
-    mcp = await startMcpServer();
-    const nginxPort = await freePort();
-    const companionPort = await freePort();
-    issuer = `http://127.0.0.1:${nginxPort}`;
-    resource = `${issuer}/mcp`;
-    const parsed = parseConfig(configYaml({ issuer, resource, upstream: `http://127.0.0.1:${mcp.port}`, companionPort, dir }), {});
-    if (!parsed.ok) assert.fail(JSON.stringify(parsed.errors));
-    config = parsed.config;
-    service = await startService(config, { env: { ALICE_PASSWORD: USERS.alice.password }, writeLine: (line) => logs.push(line) });
-    nginx = await startProtectedNginx(toCoreConfig(config), { port: nginxPort, serverExtra: asRoutes(companionPort) });
+    stack = await startFlowStack({
+      dirPrefix: 'mcp-authz-flow-',
+      authorizationServer: asYaml,
+      serviceEnv: { ALICE_PASSWORD: USERS.alice.password },
+      writeLine: (line) => logs.push(line),
+    });
   });
   after(async () => {
-    await nginx?.stop();
-    await service?.stop();
-    await mcp?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('authorizes, calls tools with streaming, refreshes, and revokes the family on refresh-token reuse', async () => {
+    const { mcp, issuer, resource } = stack;
     const oauth = createTestOAuthClient('http://127.0.0.1:47999/callback');
     const flow = createSdkFlow(issuer, resource, oauth);
     const { transport, registered, authUrl } = await discoverAndRegister(flow, 'flow-test');

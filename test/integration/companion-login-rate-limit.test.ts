@@ -9,10 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startCompanionReplicas, type CompanionReplicas } from '../support/companion-replicas.ts';
 import { pkce, registerClient, startTestCompanion, USERS, type TestCompanion } from '../support/companion.ts';
-import { freePort } from '../support/free-port.ts';
 import { request, type HttpResponse } from '../support/http.ts';
-import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { parseForms, type HtmlForm } from '../support/user-agent.ts';
 
 const REDIRECT = 'http://127.0.0.1:43299/callback';
@@ -158,26 +157,17 @@ describe('login form rate limits', () => {
   });
 
   describe('two replicas on one redis-server', () => {
-    let redis: RunningRedis;
+    let replicas: CompanionReplicas;
     let a: TestCompanion;
     let b: TestCompanion;
     let clientId: string;
     before(async () => {
-      redis = await startRedis();
-      const portA = await freePort();
-      const common = {
-        issuer: `http://127.0.0.1:${portA}`,
-        storage: `{ type: redis, url: "${redis.url}" }`,
-        extra: '  rate_limits: { login: false, login_username: { requests: 3, per_seconds: 60 } }\n',
-      };
-      a = await startTestCompanion({ port: portA, ...common });
-      b = await startTestCompanion(common);
+      replicas = await startCompanionReplicas({ extra: '  rate_limits: { login: false, login_username: { requests: 3, per_seconds: 60 } }\n' });
+      ({ a, b } = replicas);
       clientId = (await registerClient(a.issuer, { redirect_uris: [REDIRECT] })).client_id;
     });
     after(async () => {
-      await a?.dispose();
-      await b?.dispose();
-      await redis?.stop();
+      await replicas?.stop();
     });
 
     it('share the per-username budget', async () => {

@@ -11,12 +11,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toCoreConfig } from '../../src/config/app-config.ts';
+import { startCompanionReplicas, type CompanionReplicas } from '../support/companion-replicas.ts';
 import { pkce, startTestCompanion, type TestCompanion } from '../support/companion.ts';
-import { freePort } from '../support/free-port.ts';
 import { request, type HttpResponse, type RequestHeaders } from '../support/http.ts';
 import { asRoutes } from '../support/mcp-sdk-flow.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
-import { startRedis, type RunningRedis } from '../support/redis.ts';
 
 const REDIRECT = 'http://127.0.0.1:43231/callback';
 const PROXY = '127.0.0.9';
@@ -182,24 +181,15 @@ describe('companion rate limits', () => {
   });
 
   describe('two replicas on one redis-server', () => {
-    let redis: RunningRedis;
+    let replicas: CompanionReplicas;
     let a: TestCompanion;
     let b: TestCompanion;
     before(async () => {
-      redis = await startRedis();
-      const portA = await freePort();
-      const common = {
-        issuer: `http://127.0.0.1:${portA}`,
-        storage: `{ type: redis, url: "${redis.url}" }`,
-        extra: '  rate_limits: { token: { requests: 4, per_seconds: 60 } }\n',
-      };
-      a = await startTestCompanion({ port: portA, ...common });
-      b = await startTestCompanion(common);
+      replicas = await startCompanionReplicas({ extra: '  rate_limits: { token: { requests: 4, per_seconds: 60 } }\n' });
+      ({ a, b } = replicas);
     });
     after(async () => {
-      await a?.dispose();
-      await b?.dispose();
-      await redis?.stop();
+      await replicas?.stop();
     });
 
     it('share one budget per address', async () => {

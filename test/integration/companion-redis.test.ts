@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { toCoreConfig } from '../../src/config/app-config.ts';
 import { parseConfig } from '../../src/config/load.ts';
-import { authorizeInBrowser, pkce, registerClient, startTestCompanion, USERS, type TestCompanion } from '../support/companion.ts';
+import { startCompanionReplicas, type CompanionReplicas } from '../support/companion-replicas.ts';
+import { authorizeInBrowser, pkce, registerClient, USERS, type TestCompanion } from '../support/companion.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
-import { freePort } from '../support/free-port.ts';
 import { request } from '../support/http.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
-import { startRedis, type RunningRedis } from '../support/redis.ts';
+import type { RunningRedis } from '../support/redis.ts';
 
 const RESOURCE = 'http://127.0.0.1:1/mcp';
 const REDIRECT = 'http://127.0.0.1:43210/callback';
@@ -23,24 +23,19 @@ async function token(base: string, params: Record<string, string>): Promise<{ st
 }
 
 describe('companion replicas on Redis', () => {
+  let replicas: CompanionReplicas;
   let redis: RunningRedis;
   let a: TestCompanion;
   let b: TestCompanion;
   let clientId: string;
   before(async () => {
-    redis = await startRedis();
-    const portA = await freePort();
-    const issuer = `http://127.0.0.1:${portA}`;
-    const storage = `{ type: redis, url: "${redis.url}" }`;
     // Replicas share the issuer and the store; each listens on its own port here.
-    a = await startTestCompanion({ port: portA, issuer, storage });
-    b = await startTestCompanion({ issuer, storage });
-    clientId = (await registerClient(issuer, { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: 'replica test' })).client_id;
+    replicas = await startCompanionReplicas();
+    ({ redis, a, b } = replicas);
+    clientId = (await registerClient(replicas.issuer, { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: 'replica test' })).client_id;
   });
   after(async () => {
-    await a?.dispose();
-    await b?.dispose();
-    await redis?.stop();
+    await replicas?.stop();
   });
 
   async function code(): Promise<{ code: string; verifier: string }> {

@@ -7,15 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createExtAuthzClient, type DecodedCheckResponse, type ExtAuthzClient } from '../../src/envoy/client.ts';
-import { decodeProtoJson } from '../../src/envoy/proto-json.ts';
-import { EXTERNAL_AUTH_PROTO, loadEnvoyRoot } from '../../src/envoy/protos.ts';
-import { ENDPOINT_EXTENSION, type CheckRequestMessage } from '../../src/envoy/request.ts';
-import { startExtAuthzServer, type ExtAuthzServer } from '../../src/envoy/server.ts';
+import type { CheckRequestMessage } from '../../src/envoy/request.ts';
 import type { CoreConfig } from '../../src/core/types.ts';
-import { createCachedDecider } from '../../src/node/decision-cache.ts';
-import { nodePorts } from '../../src/node/node-ports.ts';
-import { createObserver, serviceMetrics } from '../../src/service/observe.ts';
+import { assertDecodesAs, envoyRequestHeaders, observeCheckResponse, routeContextExtensions, startExtAuthzUnderTest, type ExtAuthzUnderTest } from '../contract/ext-authz-send.ts';
 import { PUBLIC } from '../contract/fixture-config.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
@@ -23,88 +17,64 @@ import { toolFixtureConfig } from '../contract/tool-fixture.ts';
 import { TOOL_SCENARIOS } from '../contract/tool-scenarios.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
 
-const ROOT = loadEnvoyRoot([EXTERNAL_AUTH_PROTO]);
-const STATUS_CODES = ROOT.lookupEnum('envoy.type.v3.StatusCode').values;
 
 /** The CheckRequest Envoy builds: the route pins the endpoint whose path prefixes the request. */
 function checkRequest(config: CoreConfig, req: ScenarioRequest, partial = false): CheckRequestMessage {
-  const headers: Record<string, string> = { ':authority': 'mcp.example.test', ':method': req.method, ':path': req.path, ':scheme': 'https', 'x-request-id': 'r-1' };
-  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+  const headers = envoyRequestHeaders(req, { 'x-request-id': 'r-1' });
   const body = req.body ?? (req.method === 'POST' ? '{}' : undefined);
   const bytes = body === undefined ? undefined : new TextEncoder().encode(body);
   if (bytes) headers['content-length'] = String(bytes.length);
   if (partial) headers['x-envoy-auth-partial-body'] = 'true';
-  const endpoint = config.endpoints.find((e) => req.path === e.path || req.path.startsWith(e.path + '/'));
   const check = {
     attributes: {
       source: { address: { socket_address: { address: '127.0.0.1', port_value: 40001 } } },
       request: { http: { id: '1', method: req.method, headers, path: req.path, host: 'mcp.example.test', scheme: 'https', protocol: 'HTTP/1.1', size: String(bytes ? bytes.length : 0), raw_body: bytes ? Buffer.from(bytes) : undefined } },
-      context_extensions: endpoint ? { [ENDPOINT_EXTENSION]: endpoint.id } : {},
+      context_extensions: routeContextExtensions(config, req.path),
     },
   };
   // Proto JSON spells bytes in base64; grpc-js sends the Buffer itself.
   const json = structuredClone(check) as { attributes: { request: { http: Record<string, unknown> } } };
   json.attributes.request.http.raw_body = bytes ? Buffer.from(bytes).toString('base64') : undefined;
-  assert.deepEqual(decodeProtoJson(ROOT, 'envoy.service.auth.v3.CheckRequest', json).errors, []);
+  assertDecodesAs('envoy.service.auth.v3.CheckRequest', json);
   return check as CheckRequestMessage;
-}
-
-function observe(req: ScenarioRequest, res: DecodedCheckResponse): Observed {
-  if ((res.status?.code ?? 0) === 0) {
-    const upstream: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) upstream[k.toLowerCase()] = v;
-    for (const h of res.ok_response?.headers ?? []) upstream[(h.header?.key ?? '').toLowerCase()] = h.header?.value ?? '';
-    for (const name of res.ok_response?.headers_to_remove ?? []) delete upstream[name];
-    return { status: 200, headers: {}, body: '', upstream };
-  }
-  const denied = res.denied_response ?? {};
-  const headers: Record<string, string> = {};
-  for (const h of denied.headers ?? []) headers[(h.header?.key ?? '').toLowerCase()] = h.header?.value ?? '';
-  return { status: STATUS_CODES[denied.status?.code ?? ''], headers, body: denied.body ?? '', upstream: null };
 }
 
 describe('tool rules table: ext_authz over gRPC', () => {
   let issuer: RunningIssuer;
   let config: CoreConfig;
-  let server: ExtAuthzServer;
-  let client: ExtAuthzClient;
+  let authz: ExtAuthzUnderTest;
   before(async () => {
     issuer = await startIssuer();
     config = toolFixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: 'http://127.0.0.1:9' });
-    const observer = createObserver(serviceMetrics(), () => {});
-    server = await startExtAuthzServer({ config, decider: createCachedDecider(config, nodePorts()), observer }, '127.0.0.1:0');
-    client = createExtAuthzClient('127.0.0.1:' + server.port);
+    authz = await startExtAuthzUnderTest(config);
   });
   after(async () => {
-    client?.close();
-    await server?.stop();
+    await authz?.stop();
     await issuer?.stop();
   });
 
-  const send = async (req: ScenarioRequest): Promise<Observed> => observe(req, await client.check(checkRequest(config, req)));
+  const send = async (req: ScenarioRequest): Promise<Observed> => observeCheckResponse(req, await authz.client.check(checkRequest(config, req)));
   runScenarioTable('ext_authz', () => ({ issuer, send }), TOOL_SCENARIOS);
 
   it('a body Envoy cut (x-envoy-auth-partial-body: true) is never judged → 500, nothing upstream', async () => {
     const token = await issuer.mint({ sub: 'alice', aud: PUBLIC + '/tools/mcp', scope: 'mcp:tools' });
     const req: ScenarioRequest = { method: 'POST', path: '/tools/mcp', headers: { authorization: 'Bearer ' + token }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read' };
-    const got = observe(req, await client.check(checkRequest(config, req, true)));
+    const got = observeCheckResponse(req, await authz.client.check(checkRequest(config, req, true)));
     assert.equal(got.status, 500);
     assert.equal(JSON.parse(got.body).error, 'server_error');
   });
 
   it('a body as large as the default limit (1 MiB) fits in one gRPC message', async () => {
-    const big = toolFixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: 'http://127.0.0.1:9' });
-    big.endpoints[0].max_body_bytes = 1048576;
-    const s = await startExtAuthzServer({ config: big, decider: createCachedDecider(big, nodePorts()), observer: createObserver(serviceMetrics(), () => {}) }, '127.0.0.1:0');
-    const c = createExtAuthzClient('127.0.0.1:' + s.port);
+    const bigConfig = toolFixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: 'http://127.0.0.1:9' });
+    bigConfig.endpoints[0].max_body_bytes = 1048576;
+    const big = await startExtAuthzUnderTest(bigConfig);
     try {
       const token = await issuer.mint({ sub: 'alice', aud: PUBLIC + '/tools/mcp', scope: 'mcp:tools' });
       const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'read_file', arguments: { pad: 'x'.repeat(1048576 - 200) } } });
       const req: ScenarioRequest = { method: 'POST', path: '/tools/mcp', headers: { authorization: 'Bearer ' + token }, body };
-      assert.equal(observe(req, await c.check(checkRequest(big, req))).status, 200);
+      assert.equal(observeCheckResponse(req, await big.client.check(checkRequest(bigConfig, req))).status, 200);
     } finally {
-      c.close();
-      await s.stop();
+      await big.stop();
     }
   });
 });

@@ -5,66 +5,25 @@
  * returned to the client), so this is also the executable Traefik recipe minus Traefik.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { CoreConfig } from '../../src/core/types.ts';
 import { forwardAuthHeaderNames } from '../../src/forward-auth/response.ts';
-import { createForwardAuthHandler } from '../../src/forward-auth/server.ts';
-import { createCachedDecider } from '../../src/node/decision-cache.ts';
-import { nodePorts } from '../../src/node/node-ports.ts';
-import { createObserver, serviceMetrics } from '../../src/service/observe.ts';
 import { fixtureConfig } from '../contract/fixture-config.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
-import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
+import type { RunningCaddy } from '../support/caddy.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
-import { freePort } from '../support/free-port.ts';
+import { startForwardAuthEndpoint, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
+import { startCaddyForwardAuth } from '../support/forward-auth-proxies.ts';
 import { request } from '../support/http.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
-import { closeServer, listen } from '../support/listen.ts';
 
 /** The names the brief (and the README) tell Caddy users to copy, for this configuration. */
 const COPY = ['X-MCP-Subject', 'X-MCP-Email', 'X-MCP-Groups', 'X-MCP-Scopes', 'Authorization', 'X-API-Key', 'Remote-User', 'Remote-Email', 'Remote-Groups'];
 
-/**
- * The Caddy recipe. Verified on 2.6.2: copy_headers SETS each name from the auth answer: an empty
- * value arrives upstream as an empty header, and a name missing from the answer arrives as the
- * literal `{http.reverse_proxy.header.Name}` (so the endpoint always answers every name). The
- * snippet deletes the empty ones (matchers run after forward_auth has copied).
- */
-function caddySite(port: number, authz: number, upstream: number): string {
-  return `
-(mcp_authz_drop_empty) {
-	@mcp_authz_empty_{args.0} header {args.0} ""
-	request_header @mcp_authz_empty_{args.0} -{args.0}
-}
-
-http://127.0.0.1:${port} {
-	bind 127.0.0.1
-	# RFC 9728 metadata is public and served by mcp-authz itself: a forward-auth 2xx only means
-	# "continue", so it can't carry the document through forward_auth.
-	handle /.well-known/oauth-protected-resource* {
-		reverse_proxy 127.0.0.1:${authz} {
-			# A client's own copies of these would turn this request into an auth check.
-			header_up -X-Forwarded-Uri
-			header_up -X-Forwarded-Method
-		}
-	}
-	handle {
-		forward_auth 127.0.0.1:${authz} {
-			uri /auth
-			copy_headers ${COPY.join(' ')}
-		}
-${COPY.map((h) => `		import mcp_authz_drop_empty ${h}`).join('\n')}
-		reverse_proxy 127.0.0.1:${upstream}
-	}
-}
-`;
-}
-
 describe('scenario table: forward-auth behind Caddy forward_auth', () => {
   let issuer: RunningIssuer;
   let upstream: EchoUpstream;
-  let authz: Server;
+  let authz: ForwardAuthEndpoint;
   let caddy: RunningCaddy;
   let config: CoreConfig;
   const lines: string[] = [];
@@ -72,15 +31,12 @@ describe('scenario table: forward-auth behind Caddy forward_auth', () => {
     issuer = await startIssuer();
     upstream = await startEchoUpstream();
     config = fixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: upstream.url });
-    const deps = { config, decider: createCachedDecider(config, nodePorts()), observer: createObserver(serviceMetrics(), (line) => lines.push(line)) };
-    authz = createServer(createForwardAuthHandler(deps, { trustedProxies: ['127.0.0.1/32'] }));
-    const authzPort = await listen(authz);
-    const port = await freePort();
-    caddy = await startCaddy(port, () => caddySite(port, authzPort, upstream.port));
+    authz = await startForwardAuthEndpoint(config, { writeLine: (line) => lines.push(line) });
+    caddy = await startCaddyForwardAuth(authz.port, upstream.port, COPY, { metadataRoute: true });
   });
   after(async () => {
     await caddy?.stop();
-    if (authz) await closeServer(authz);
+    await authz?.stop();
     await upstream?.stop();
     await issuer?.stop();
   });

@@ -4,58 +4,32 @@
  * documented recipe is what is tested.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { createForwardAuthHandler } from '../../src/forward-auth/server.ts';
-import { createCachedDecider } from '../../src/node/decision-cache.ts';
-import { nodePorts } from '../../src/node/node-ports.ts';
-import { createObserver, serviceMetrics } from '../../src/service/observe.ts';
 import { fixtureConfig } from '../contract/fixture-config.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
-import { freePort } from '../support/free-port.ts';
+import { startForwardAuthEndpoint, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
+import { startNginxAuthRequest } from '../support/forward-auth-proxies.ts';
 import { request } from '../support/http.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
-import { closeServer, listen } from '../support/listen.ts';
-import { startNginx, type RunningNginx } from '../support/nginx.ts';
-
-const RECIPE = new URL('../../nginx/auth-request-example.conf', import.meta.url);
-
-/** The recipe with its example addresses replaced; each must occur exactly once. */
-function recipe(port: number, authz: number, upstream: number): string {
-  let text = readFileSync(RECIPE, 'utf8');
-  const swaps: Array<[string, string]> = [
-    ['server 127.0.0.1:9100;', `server 127.0.0.1:${authz};`],
-    ['server 127.0.0.1:3000;', `server 127.0.0.1:${upstream};`],
-    ['listen 127.0.0.1:8080;', `listen 127.0.0.1:${port};`],
-  ];
-  for (const [from, to] of swaps) {
-    assert.equal(text.split(from).length, 2, 'the recipe has exactly one ' + from);
-    text = text.replace(from, to);
-  }
-  return text;
-}
+import type { RunningNginx } from '../support/nginx.ts';
 
 describe('scenario table: forward-auth behind nginx auth_request', () => {
   let issuer: RunningIssuer;
   let upstream: EchoUpstream;
-  let authz: Server;
+  let authz: ForwardAuthEndpoint;
   let nginx: RunningNginx;
   const lines: string[] = [];
   before(async () => {
     issuer = await startIssuer();
     upstream = await startEchoUpstream();
     const config = fixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: upstream.url });
-    const deps = { config, decider: createCachedDecider(config, nodePorts()), observer: createObserver(serviceMetrics(), (line) => lines.push(line)) };
-    authz = createServer(createForwardAuthHandler(deps, { trustedProxies: ['127.0.0.1/32'] }));
-    const authzPort = await listen(authz);
-    const port = await freePort();
-    nginx = await startNginx({ httpConf: recipe(port, authzPort, upstream.port), readyPort: port });
+    authz = await startForwardAuthEndpoint(config, { writeLine: (line) => lines.push(line) });
+    nginx = await startNginxAuthRequest(authz.port, upstream.port);
   });
   after(async () => {
     await nginx?.stop();
-    if (authz) await closeServer(authz);
+    await authz?.stop();
     await upstream?.stop();
     await issuer?.stop();
   });

@@ -9,21 +9,17 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import type { CoreConfig } from '../../src/core/types.ts';
-import { createForwardAuthHandler } from '../../src/forward-auth/server.ts';
-import { createCachedDecider } from '../../src/node/decision-cache.ts';
-import { nodePorts } from '../../src/node/node-ports.ts';
-import { createObserver, serviceMetrics } from '../../src/service/observe.ts';
 import { PUBLIC } from '../contract/fixture-config.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
 import { toolFixtureConfig } from '../contract/tool-fixture.ts';
 import { TOOL_SCENARIOS } from '../contract/tool-scenarios.ts';
+import { startForwardAuthEndpoint, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
-import { closeServer, listen } from '../support/listen.ts';
 
 interface TraefikForwardAuth {
   authRequestHeaders: string[];
@@ -84,17 +80,16 @@ async function traefik(authUrl: string, fa: TraefikForwardAuth, req: ScenarioReq
 describe('tool rules table: forward-auth asked as Traefik asks (forwardBody)', () => {
   let issuer: RunningIssuer;
   let config: CoreConfig;
-  let server: Server;
+  let authz: ForwardAuthEndpoint;
   let authUrl: string;
   before(async () => {
     issuer = await startIssuer();
     config = toolFixtureConfig({ issuerUrl: issuer.url, jwksUri: issuer.jwksUri, upstreamUrl: 'http://127.0.0.1:9' });
-    const deps = { config, decider: createCachedDecider(config, nodePorts()), observer: createObserver(serviceMetrics(), () => {}) };
-    server = createServer(createForwardAuthHandler(deps, { trustedProxies: ['127.0.0.1/32'] }));
-    authUrl = `http://127.0.0.1:${await listen(server)}/auth`;
+    authz = await startForwardAuthEndpoint(config);
+    authUrl = `http://127.0.0.1:${authz.port}/auth`;
   });
   after(async () => {
-    if (server) await closeServer(server);
+    await authz?.stop();
     await issuer?.stop();
   });
 

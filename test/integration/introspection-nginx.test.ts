@@ -10,32 +10,26 @@ import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import { toCoreConfig } from '../../src/config/app-config.ts';
 import { request } from '../support/http.ts';
-import { introspectionFixtureConfig } from '../contract/introspection-fixture.ts';
+import { introspectionEnvConfig, startIntrospectionEnv, stopIntrospectionEnv } from '../contract/introspection-env.ts';
 import { introspectionScenarios, runIntrospectionBehaviour, type IntrospectionEnv } from '../contract/introspection-scenarios.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
-import { freePort } from '../support/free-port.ts';
-import { startIntrospectionIdp } from '../support/introspection-idp.ts';
-import { startIssuer } from '../support/issuer.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
-import { startValidationServer } from '../support/validation-server.ts';
 
 describe('introspection + remote scenarios: njs in nginx', () => {
   let env: IntrospectionEnv;
   let upstream: EchoUpstream;
   let nginx: ProtectedNginx;
   before(async () => {
-    env = { idp: await startIntrospectionIdp(), validator: await startValidationServer(), issuer: await startIssuer() };
+    env = await startIntrospectionEnv();
     upstream = await startEchoUpstream();
-    const config = await introspectionFixtureConfig({ idp: env.idp, jwtIssuer: env.issuer.url, jwksUri: env.issuer.jwksUri, validatorUrl: env.validator.url, deadPort: await freePort(), upstreamUrl: upstream.url });
+    const config = await introspectionEnvConfig(env, upstream.url);
     nginx = await startProtectedNginx(config);
   });
   after(async () => {
     await nginx?.stop();
     await upstream?.stop();
-    await env?.idp.stop();
-    await env?.validator.stop();
-    await env?.issuer.stop();
+    await stopIntrospectionEnv(env);
   });
 
   const send = sendThroughProxy(() => nginx.url, () => upstream);

@@ -9,35 +9,13 @@ import { toCoreConfig } from '../../src/config/app-config.ts';
 import { decide } from '../../src/core/decide.ts';
 import type { CoreConfig, Decision, Ports } from '../../src/core/types.ts';
 import { nodePorts } from '../../src/node/node-ports.ts';
+import { coreRequestOf, observedDecision } from '../contract/core-send.ts';
 import { PUBLIC } from '../contract/fixture-config.ts';
 import { CC_CLIENT, POST_CLIENT } from '../contract/outbound-fixture.ts';
 import { OUTBOUND_SCENARIOS } from '../contract/outbound-scenarios.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
 import { startOutboundWorld, type OutboundWorld } from '../support/outbound-world.ts';
-
-function coreRequest(req: ScenarioRequest) {
-  const q = req.path.indexOf('?');
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
-  return { method: req.method, path: q < 0 ? req.path : req.path.slice(0, q), query: q < 0 ? '' : req.path.slice(q + 1), host: 'mcp.example.test', scheme: 'https', headers, clientIp: '127.0.0.1' };
-}
-
-/** What a proxy would forward after applying the decision (headers and query). */
-function observed(req: ScenarioRequest, d: Decision): Observed {
-  if (d.action !== 'allow') {
-    const h: Record<string, string> = {};
-    for (const [k, v] of Object.entries(d.headers)) h[k.toLowerCase()] = v;
-    return { status: d.status, headers: h, body: d.body, upstream: null };
-  }
-  const up: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) up[k.toLowerCase()] = v;
-  for (const name of d.removeHeaders) delete up[name];
-  for (const [k, v] of Object.entries(d.setHeaders)) up[k.toLowerCase()] = v;
-  const url = new URL(req.path, 'http://upstream');
-  for (const [k, v] of Object.entries(d.setQuery ?? {})) url.searchParams.set(k, v);
-  return { status: 200, headers: {}, body: '', upstream: up, upstreamUrl: url.pathname + url.search };
-}
 
 describe('outbound credentials: core in Node', () => {
   let world: OutboundWorld;
@@ -49,7 +27,7 @@ describe('outbound credentials: core in Node', () => {
   });
   after(() => world?.stop());
 
-  const send = async (req: ScenarioRequest): Promise<Observed> => observed(req, await decide(coreRequest(req), config, ports));
+  const send = async (req: ScenarioRequest): Promise<Observed> => observedDecision(req, await decide(coreRequestOf(req), config, ports));
   runScenarioTable('core', () => ({ issuer: world.issuer, send }), OUTBOUND_SCENARIOS);
 
   /** A fresh port set (empty caches) and a helper deciding as alice on an endpoint. */
@@ -57,7 +35,7 @@ describe('outbound credentials: core in Node', () => {
     const p = nodePorts({ upstream: { onFailure } });
     return {
       ports: p,
-      as: async (path, token) => decide(coreRequest({ method: 'POST', path, headers: { authorization: 'Bearer ' + (token ?? (await world.issuer.mint({ sub: 'alice', aud: PUBLIC + path, scope: 'mcp:tools' }))) } }), config, p),
+      as: async (path, token) => decide(coreRequestOf({ method: 'POST', path, headers: { authorization: 'Bearer ' + (token ?? (await world.issuer.mint({ sub: 'alice', aud: PUBLIC + path, scope: 'mcp:tools' }))) } }), config, p),
     };
   }
 
@@ -171,7 +149,7 @@ describe('outbound credentials: core in Node', () => {
     let shift = 0;
     const p = nodePorts({ now: () => Date.now() / 1000 + shift });
     const token = await world.issuer.mint({ sub: 'alice', aud: PUBLIC + '/cc/mcp', scope: 'mcp:tools', exp: Math.floor(Date.now() / 1000) + 1000 });
-    const as = () => decide(coreRequest({ method: 'POST', path: '/cc/mcp', headers: { authorization: 'Bearer ' + token } }), config, p);
+    const as = () => decide(coreRequestOf({ method: 'POST', path: '/cc/mcp', headers: { authorization: 'Bearer ' + token } }), config, p);
     const first = authorization(await as());
     await world.idp.down();
     try {

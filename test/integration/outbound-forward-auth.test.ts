@@ -5,84 +5,39 @@
  * Query API keys differ (forward-auth can only copy headers), see the scenario table.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { toCoreConfig } from '../../src/config/app-config.ts';
 import type { CoreConfig } from '../../src/core/types.ts';
 import { forwardAuthHeaderNames } from '../../src/forward-auth/response.ts';
-import { createForwardAuthHandler } from '../../src/forward-auth/server.ts';
-import { createCachedDecider } from '../../src/node/decision-cache.ts';
-import { nodePorts } from '../../src/node/node-ports.ts';
-import { createObserver, serviceMetrics } from '../../src/service/observe.ts';
 import { PUBLIC } from '../contract/fixture-config.ts';
 import { OUTBOUND_SCENARIOS } from '../contract/outbound-scenarios.ts';
 import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
-import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
-import { freePort } from '../support/free-port.ts';
+import type { RunningCaddy } from '../support/caddy.ts';
+import { startForwardAuthEndpoint, type ForwardAuthEndpoint } from '../support/forward-auth-endpoint.ts';
+import { startCaddyForwardAuth, startNginxAuthRequest } from '../support/forward-auth-proxies.ts';
 import { request } from '../support/http.ts';
-import { closeServer, listen } from '../support/listen.ts';
-import { startNginx, type RunningNginx } from '../support/nginx.ts';
+import type { RunningNginx } from '../support/nginx.ts';
 import { startOutboundWorld, type OutboundWorld } from '../support/outbound-world.ts';
 
-function caddySite(port: number, authz: number, upstream: number, copy: string[]): string {
-  return `
-(mcp_authz_drop_empty) {
-	@mcp_authz_empty_{args.0} header {args.0} ""
-	request_header @mcp_authz_empty_{args.0} -{args.0}
-}
-
-http://127.0.0.1:${port} {
-	bind 127.0.0.1
-	handle {
-		forward_auth 127.0.0.1:${authz} {
-			uri /auth
-			copy_headers ${copy.join(' ')}
-		}
-${copy.map((h) => `		import mcp_authz_drop_empty ${h}`).join('\n')}
-		reverse_proxy 127.0.0.1:${upstream}
-	}
-}
-`;
-}
-
-/** nginx/auth-request-example.conf with its addresses replaced and the fixture's key header added. */
-function nginxRecipe(port: number, authz: number, upstream: number): string {
-  let text = readFileSync(new URL('../../nginx/auth-request-example.conf', import.meta.url), 'utf8');
-  const swaps: Array<[string, string]> = [
-    ['server 127.0.0.1:9100;', `server 127.0.0.1:${authz};`],
-    ['server 127.0.0.1:3000;', `server 127.0.0.1:${upstream};`],
-    ['listen 127.0.0.1:8080;', `listen 127.0.0.1:${port};`],
-    ['        proxy_set_header Remote-Groups  $mcp_authz_remote_groups;\n', '        proxy_set_header Remote-Groups  $mcp_authz_remote_groups;\n        auth_request_set $mcp_authz_upstream_key $upstream_http_x_upstream_key;\n        proxy_set_header X-Upstream-Key $mcp_authz_upstream_key;\n'],
-  ];
-  for (const [from, to] of swaps) {
-    assert.equal(text.split(from).length, 2, 'the recipe has exactly one ' + from);
-    text = text.replace(from, to);
-  }
-  return text;
-}
-
-async function startAuthz(config: CoreConfig): Promise<{ server: Server; port: number }> {
-  const deps = { config, decider: createCachedDecider(config, nodePorts()), observer: createObserver(serviceMetrics(), () => undefined) };
-  const server = createServer(createForwardAuthHandler(deps, { trustedProxies: ['127.0.0.1/32'] }));
-  return { server, port: await listen(server) };
-}
+/** This fixture's upstream key header, added to the shipped recipe (auth_request_set + proxy_set_header). */
+const NGINX_KEY_HEADER: Array<[string, string]> = [
+  ['        proxy_set_header Remote-Groups  $mcp_authz_remote_groups;\n', '        proxy_set_header Remote-Groups  $mcp_authz_remote_groups;\n        auth_request_set $mcp_authz_upstream_key $upstream_http_x_upstream_key;\n        proxy_set_header X-Upstream-Key $mcp_authz_upstream_key;\n'],
+];
 
 describe('outbound credentials: forward-auth behind Caddy forward_auth', () => {
   let world: OutboundWorld;
   let config: CoreConfig;
-  let authz: { server: Server; port: number };
+  let authz: ForwardAuthEndpoint;
   let caddy: RunningCaddy;
   before(async () => {
     world = await startOutboundWorld();
     config = toCoreConfig(world.app);
-    authz = await startAuthz(config);
-    const port = await freePort();
-    caddy = await startCaddy(port, () => caddySite(port, authz.port, world.upstream.port, forwardAuthHeaderNames(config)));
+    authz = await startForwardAuthEndpoint(config);
+    caddy = await startCaddyForwardAuth(authz.port, world.upstream.port, forwardAuthHeaderNames(config));
   });
   after(async () => {
     await caddy?.stop();
-    if (authz) await closeServer(authz.server);
+    await authz?.stop();
     await world?.stop();
   });
 
@@ -99,9 +54,8 @@ describe('outbound credentials: forward-auth behind Caddy forward_auth', () => {
     world.idp.calls.length = 0;
     world.idp.setDelay(300);
     // A fresh forward-auth endpoint: empty credential cache.
-    const fresh = await startAuthz(config);
-    const port = await freePort();
-    const c2 = await startCaddy(port, () => caddySite(port, fresh.port, world.upstream.port, forwardAuthHeaderNames(config)));
+    const fresh = await startForwardAuthEndpoint(config);
+    const c2 = await startCaddyForwardAuth(fresh.port, world.upstream.port, forwardAuthHeaderNames(config));
     try {
       const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => world.issuer.mint({ sub: 'c' + i, aud: PUBLIC + '/cc/mcp', scope: 'mcp:tools' })));
       world.upstream.clear();
@@ -112,14 +66,13 @@ describe('outbound credentials: forward-auth behind Caddy forward_auth', () => {
     } finally {
       world.idp.setDelay(0);
       await c2.stop();
-      await closeServer(fresh.server);
+      await fresh.stop();
     }
   });
 
   it('IdP down, nothing cached → the client gets 503 from the check, the upstream nothing', async () => {
-    const fresh = await startAuthz(config);
-    const port = await freePort();
-    const c2 = await startCaddy(port, () => caddySite(port, fresh.port, world.upstream.port, forwardAuthHeaderNames(config)));
+    const fresh = await startForwardAuthEndpoint(config);
+    const c2 = await startCaddyForwardAuth(fresh.port, world.upstream.port, forwardAuthHeaderNames(config));
     await world.idp.down();
     try {
       const t = await world.issuer.mint({ sub: 'alice', aud: PUBLIC + '/cc/mcp', scope: 'mcp:tools' });
@@ -130,24 +83,23 @@ describe('outbound credentials: forward-auth behind Caddy forward_auth', () => {
     } finally {
       await world.idp.up();
       await c2.stop();
-      await closeServer(fresh.server);
+      await fresh.stop();
     }
   });
 });
 
 describe('outbound credentials: forward-auth behind nginx auth_request', () => {
   let world: OutboundWorld;
-  let authz: { server: Server; port: number };
+  let authz: ForwardAuthEndpoint;
   let nginx: RunningNginx;
   before(async () => {
     world = await startOutboundWorld();
-    authz = await startAuthz(toCoreConfig(world.app));
-    const port = await freePort();
-    nginx = await startNginx({ httpConf: nginxRecipe(port, authz.port, world.upstream.port), readyPort: port });
+    authz = await startForwardAuthEndpoint(toCoreConfig(world.app));
+    nginx = await startNginxAuthRequest(authz.port, world.upstream.port, NGINX_KEY_HEADER);
   });
   after(async () => {
     await nginx?.stop();
-    if (authz) await closeServer(authz.server);
+    await authz?.stop();
     await world?.stop();
   });
 

@@ -6,18 +6,16 @@
  * keeps limiting on its own (requests are never failed because of Redis).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import { createExtAuthzClient, type DecodedCheckResponse, type ExtAuthzClient } from '../../src/envoy/client.ts';
 import type { CheckRequestMessage } from '../../src/envoy/request.ts';
 import { startService, type RunningService } from '../../src/service/serve.ts';
 import { FAST, rateLimitApp, SLOW, TOKENS } from '../contract/rate-limit-fixture.ts';
-import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
+import type { RunningCaddy } from '../support/caddy.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
-import { freePort } from '../support/free-port.ts';
+import { startCaddyForwardAuth, startNginxAuthRequest, type RunningAuthRequestNginx } from '../support/forward-auth-proxies.ts';
 import { request, type HttpResponse } from '../support/http.ts';
-import { startNginx, type RunningNginx } from '../support/nginx.ts';
 import { sleep } from '../support/process.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 
@@ -235,22 +233,12 @@ describe('serve: per-subject rate limits shared through Redis', () => {
 describe('serve: per-subject rate limits behind nginx auth_request (nginx/auth-request-example.conf)', () => {
   let upstream: EchoUpstream;
   let a: Instance;
-  let nginx: RunningNginx;
+  let nginx: RunningAuthRequestNginx;
   before(async () => {
     upstream = await startEchoUpstream();
     a = await startInstance();
-    const port = await freePort();
-    // The recipe verbatim, its three addresses replaced (as test/integration/forward-auth-nginx.test.ts does).
-    let text = readFileSync(new URL('../../nginx/auth-request-example.conf', import.meta.url), 'utf8');
-    for (const [from, to] of [
-      ['server 127.0.0.1:9100;', `server 127.0.0.1:${a.service.ports.forwardAuth};`],
-      ['server 127.0.0.1:3000;', `server 127.0.0.1:${upstream.port};`],
-      ['listen 127.0.0.1:8080;', `listen 127.0.0.1:${port};`],
-    ]) {
-      assert.equal(text.split(from).length, 2, 'the recipe has exactly one ' + from);
-      text = text.replace(from, to);
-    }
-    nginx = await startNginx({ httpConf: text, readyPort: port });
+    // The recipe verbatim, its three addresses replaced.
+    nginx = await startNginxAuthRequest(a.service.ports.forwardAuth, upstream.port);
   });
   after(async () => {
     await nginx?.stop();
@@ -278,17 +266,7 @@ describe('serve: per-subject rate limits behind Caddy forward_auth (the Traefik 
   before(async () => {
     upstream = await startEchoUpstream();
     a = await startInstance();
-    const port = await freePort();
-    caddy = await startCaddy(port, () => `
-http://127.0.0.1:${port} {
-	bind 127.0.0.1
-	forward_auth 127.0.0.1:${a.service.ports.forwardAuth} {
-		uri /auth
-		copy_headers X-MCP-Subject Authorization
-	}
-	reverse_proxy 127.0.0.1:${upstream.port}
-}
-`);
+    caddy = await startCaddyForwardAuth(a.service.ports.forwardAuth, upstream.port, ['X-MCP-Subject', 'Authorization']);
   });
   after(async () => {
     await caddy?.stop();

@@ -7,28 +7,26 @@
  *  - configuration errors at start: missing file, syntax error, no validate, with their paths.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import type { AppConfig } from '../../src/config/app-config.ts';
-import { createExtAuthzClient, type DecodedCheckResponse, type ExtAuthzClient } from '../../src/envoy/client.ts';
-import { EXTERNAL_AUTH_PROTO, loadEnvoyRoot } from '../../src/envoy/protos.ts';
+import { createExtAuthzClient, type ExtAuthzClient } from '../../src/envoy/client.ts';
 import type { CheckRequestMessage } from '../../src/envoy/request.ts';
 import { startService, type RunningService } from '../../src/service/serve.ts';
-import { runScenarioTable, sendThroughProxy, type Observed } from '../contract/run-scenarios.ts';
+import { envoyRequestHeaders, observeCheckResponse } from '../contract/ext-authz-send.ts';
+import { runScenarioTable, sendThroughProxy } from '../contract/run-scenarios.ts';
 import { scriptFixtureYaml } from '../contract/script-fixture.ts';
 import { NODE_SCRIPT_SCENARIOS, SCRIPT_SCENARIOS } from '../contract/script-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
-import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
+import type { RunningCaddy } from '../support/caddy.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
-import { freePort } from '../support/free-port.ts';
+import { startCaddyForwardAuth, startNginxAuthRequest, type RunningAuthRequestNginx } from '../support/forward-auth-proxies.ts';
 import type { RunningIssuer } from '../support/issuer.ts';
-import { startNginx, type RunningNginx } from '../support/nginx.ts';
 
 const NO_ISSUER = { url: 'https://issuer.invalid' } as RunningIssuer;
-const STATUS_CODES = loadEnvoyRoot([EXTERNAL_AUTH_PROTO]).lookupEnum('envoy.type.v3.StatusCode').values;
 const SERVE = `
 serve:
   forward_auth: { listen: "127.0.0.1:0" }
@@ -44,8 +42,7 @@ function appConfig(yaml: string): AppConfig {
 
 /** The CheckRequest Envoy builds for a client request (endpoint matched by path). */
 function checkRequest(req: ScenarioRequest): CheckRequestMessage {
-  const headers: Record<string, string> = { ':authority': 'mcp.example.test', ':method': req.method, ':path': req.path, ':scheme': 'https' };
-  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+  const headers = envoyRequestHeaders(req);
   return {
     attributes: {
       source: { address: { socket_address: { address: req.localAddress ?? '127.0.0.1' } } },
@@ -54,59 +51,15 @@ function checkRequest(req: ScenarioRequest): CheckRequestMessage {
   };
 }
 
-/** What Envoy does with the answer: OK → set then remove headers upstream; else the denial. */
-function observe(req: ScenarioRequest, res: DecodedCheckResponse): Observed {
-  if ((res.status?.code ?? 0) === 0) {
-    const upstream: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) upstream[k.toLowerCase()] = v;
-    for (const h of res.ok_response?.headers ?? []) upstream[(h.header?.key ?? '').toLowerCase()] = h.header?.value ?? '';
-    for (const name of res.ok_response?.headers_to_remove ?? []) delete upstream[name];
-    return { status: 200, headers: {}, body: '', upstream };
-  }
-  const headers: Record<string, string> = {};
-  for (const h of res.denied_response?.headers ?? []) headers[(h.header?.key ?? '').toLowerCase()] = h.header?.value ?? '';
-  return { status: STATUS_CODES[res.denied_response?.status?.code ?? ''], headers, body: res.denied_response?.body ?? '', upstream: null };
-}
-
-function caddySite(port: number, authz: number, upstream: number): string {
-  const copy = ['X-MCP-Subject', 'X-MCP-Email', 'X-MCP-Groups', 'X-MCP-Scopes', 'Authorization', 'X-Session'];
-  return `
-(drop_empty) {
-	@empty_{args.0} header {args.0} ""
-	request_header @empty_{args.0} -{args.0}
-}
-http://127.0.0.1:${port} {
-	bind 127.0.0.1
-	forward_auth 127.0.0.1:${authz} {
-		uri /auth
-		copy_headers ${copy.join(' ')}
-	}
-${copy.map((h) => `	import drop_empty ${h}`).join('\n')}
-	reverse_proxy 127.0.0.1:${upstream}
-}
-`;
-}
-
-/** nginx/auth-request-example.conf with its three example addresses replaced. */
-function nginxRecipe(port: number, authz: number, upstream: number): string {
-  let text = readFileSync(new URL('../../nginx/auth-request-example.conf', import.meta.url), 'utf8');
-  for (const [from, to] of [
-    ['server 127.0.0.1:9100;', `server 127.0.0.1:${authz};`],
-    ['server 127.0.0.1:3000;', `server 127.0.0.1:${upstream};`],
-    ['listen 127.0.0.1:8080;', `listen 127.0.0.1:${port};`],
-  ]) {
-    assert.equal(text.split(from).length, 2, 'the recipe has exactly one ' + from);
-    text = text.replace(from, to);
-  }
-  return text;
-}
+/** The headers this fixture's scripts and principals set, for Caddy to copy. */
+const CADDY_COPY = ['X-MCP-Subject', 'X-MCP-Email', 'X-MCP-Groups', 'X-MCP-Scopes', 'Authorization', 'X-Session'];
 
 describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy and nginx auth_request)', () => {
   let upstream: EchoUpstream;
   let service: RunningService;
   let client: ExtAuthzClient;
   let caddy: RunningCaddy;
-  let nginx: RunningNginx;
+  let nginx: RunningAuthRequestNginx;
   let nginxUrl = '';
   const lines: string[] = [];
   before(async () => {
@@ -114,11 +67,9 @@ describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy
     const app = appConfig(scriptFixtureYaml({ upstreamUrl: upstream.url, lua: true, nodeOnly: true }) + SERVE);
     service = await startService(app, { writeLine: (line) => lines.push(line) });
     client = createExtAuthzClient('127.0.0.1:' + service.ports.extAuthz);
-    const port = await freePort();
-    caddy = await startCaddy(port, () => caddySite(port, service.ports.forwardAuth, upstream.port));
-    const nginxPort = await freePort();
-    nginxUrl = 'http://127.0.0.1:' + nginxPort;
-    nginx = await startNginx({ httpConf: nginxRecipe(nginxPort, service.ports.forwardAuth, upstream.port), readyPort: nginxPort });
+    caddy = await startCaddyForwardAuth(service.ports.forwardAuth, upstream.port, CADDY_COPY);
+    nginx = await startNginxAuthRequest(service.ports.forwardAuth, upstream.port);
+    nginxUrl = nginx.url;
   });
   after(async () => {
     client?.close();
@@ -131,7 +82,7 @@ describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy
   const table = SCRIPT_SCENARIOS.concat(NODE_SCRIPT_SCENARIOS);
 
   describe('ext_authz', () => {
-    runScenarioTable('ext_authz', () => ({ issuer: NO_ISSUER, send: async (req) => observe(req, await client.check(checkRequest(req), 15_000)) }), table);
+    runScenarioTable('ext_authz', () => ({ issuer: NO_ISSUER, send: async (req) => observeCheckResponse(req, await client.check(checkRequest(req), 15_000)) }), table);
   });
 
   describe('forward-auth behind Caddy', () => {
@@ -144,11 +95,11 @@ describe('script validators: Node adapters (ext_authz, forward-auth behind Caddy
 
   it('a loop is cut at its limit (timeout_ms 1000), not before and not much later', async () => {
     const started = Date.now();
-    const got = observe({ method: 'POST', path: '/limits/mcp', headers: { 'x-test-mode': 'loop' } }, await client.check(checkRequest({ method: 'POST', path: '/limits/mcp', headers: { 'x-test-mode': 'loop' } }), 15_000));
+    const got = observeCheckResponse({ method: 'POST', path: '/limits/mcp', headers: { 'x-test-mode': 'loop' } }, await client.check(checkRequest({ method: 'POST', path: '/limits/mcp', headers: { 'x-test-mode': 'loop' } }), 15_000));
     const took = Date.now() - started;
     assert.equal(got.status, 503);
     assert.ok(took >= 1000 && took < 4000, 'took ' + took + ' ms');
-    const next = observe({ method: 'POST', path: '/limits/mcp', headers: {} }, await client.check(checkRequest({ method: 'POST', path: '/limits/mcp', headers: {} }), 15_000));
+    const next = observeCheckResponse({ method: 'POST', path: '/limits/mcp', headers: {} }, await client.check(checkRequest({ method: 'POST', path: '/limits/mcp', headers: {} }), 15_000));
     assert.equal(next.status, 200);
   });
 

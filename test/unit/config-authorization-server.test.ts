@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AppConfig } from '../../src/config/app-config.ts';
 import { runCheck } from '../../src/config/check.ts';
@@ -10,6 +7,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { maskSecrets } from '../../src/config/mask.ts';
 import { collectWarnings } from '../../src/config/warnings.ts';
 import { resolveCompanionSecrets } from '../../src/companion/companion-secrets.ts';
+import { withTempConfigFile } from '../support/temp-config-file.ts';
 
 const HASH = '$2b$10$abcdefghijklmnopqrstuuG7k9Nq1U0rY5eXq4w6E8cBq2m3n4o5p';
 
@@ -221,14 +219,11 @@ describe('authorization_server configuration', () => {
   });
 
   it('check reports a missing password or client-secret variable', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-check-'));
-    try {
-      const file = join(dir, 'config.yaml');
-      writeFileSync(file, `${ENDPOINT}authorization_server:
+    withTempConfigFile('mcp-authz-check-', `${ENDPOINT}authorization_server:
   issuer: https://mcp.example.com
   users: [{ username: a, password_env: A_PASSWORD, scopes: [mcp:tools] }]
   clients: [{ client_id: b, redirect_uris: ["https://b.example/cb"], token_endpoint_auth_method: client_secret_basic, client_secret_env: B_SECRET }]
-`);
+`, (file) => {
       const missing = runCheck(file, {});
       assert.equal(missing.exitCode, 1);
       assert.match(missing.stderr, /authorization_server\.users\[0\]\.password_env: environment variable A_PASSWORD is not set/);
@@ -238,21 +233,16 @@ describe('authorization_server configuration', () => {
       const ok = runCheck(file, { A_PASSWORD: 'x', B_SECRET: 's'.repeat(32) });
       assert.equal(ok.exitCode, 0, ok.stderr);
       assert.doesNotMatch(ok.stdout, /s{32}/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('check reports a missing federation client_secret_env with the other missing secrets, all at once', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-check-'));
-    try {
-      const file = join(dir, 'config.yaml');
-      writeFileSync(file, `${ENDPOINT}authorization_server:
+    withTempConfigFile('mcp-authz-check-', `${ENDPOINT}authorization_server:
   issuer: https://mcp.example.com
   users: [{ username: a, password_env: A_PASSWORD, scopes: [mcp:tools] }]
   login:
     oidc: { issuer: https://idp.example.com, client_id: mcp-authz, client_secret_env: IDP_SECRET }
-`);
+`, (file) => {
       for (const env of [{}, { IDP_SECRET: '' }]) {
         const missing = runCheck(file, env);
         assert.equal(missing.exitCode, 1);
@@ -276,8 +266,6 @@ describe('authorization_server configuration', () => {
 `).authorization_server!, {});
       assert.ok(publicClient.ok);
       assert.equal(publicClient.secrets.oidcClientSecret, undefined);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -1,33 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AppConfig } from '../../src/config/app-config.ts';
-import { formatErrors } from '../../src/config/format-errors.ts';
-import { loadConfig, parseConfig, type LoadResult } from '../../src/config/load.ts';
+import { loadConfig, parseConfig } from '../../src/config/load.ts';
+import { errorLines, oneEndpointYaml as oneEndpoint, validConfig as ok } from '../support/config-results.ts';
+import { withTempConfigFile } from '../support/temp-config-file.ts';
 
 const KEY = 'k'.repeat(20);
-
-function ok(result: LoadResult): AppConfig {
-  if (!result.ok) assert.fail(`expected a valid config, got:\n${formatErrors(result.errors).join('\n')}`);
-  return result.config;
-}
-
-function errorLines(result: LoadResult): string[] {
-  if (result.ok) assert.fail('expected errors, config was accepted');
-  return formatErrors(result.errors);
-}
-
-/** One endpoint with a single `none` strategy, plus `extra` lines appended to the endpoint. */
-function oneEndpoint(extra = ''): string {
-  return `endpoints:
-  - path: /mcp
-    resource: https://mcp.example.com/mcp
-    upstream: http://127.0.0.1:3000
-    strategies: [{ type: none }]
-${extra}`;
-}
 
 describe('parseConfig: defaults and derivations', () => {
   it('expands a minimal file into the full effective config', () => {
@@ -411,16 +390,11 @@ endpoints:
 
 describe('loadConfig', () => {
   it('reads a file and reports a missing one without throwing', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-config-'));
-    try {
-      const file = join(dir, 'config.yaml');
-      writeFileSync(file, oneEndpoint());
+    withTempConfigFile('mcp-authz-config-', oneEndpoint(), (file, dir) => {
       assert.equal(ok(loadConfig(file, {})).endpoints[0]!.id, 'mcp');
       const missing = join(dir, 'absent.yaml');
       assert.deepEqual(errorLines(loadConfig(missing, {})), [`${missing}: cannot read configuration file (ENOENT)`]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AppConfig } from '../../src/config/app-config.ts';
 import { toCoreConfig } from '../../src/config/app-config.ts';
-import { formatErrors } from '../../src/config/format-errors.ts';
 import { parseConfig, type LoadResult } from '../../src/config/load.ts';
 import { maskSecrets } from '../../src/config/mask.ts';
 import { collectWarnings } from '../../src/config/warnings.ts';
-
-function ok(result: LoadResult): AppConfig {
-  if (!result.ok) assert.fail(`expected a valid config, got:\n${formatErrors(result.errors).join('\n')}`);
-  return result.config;
-}
-
-function errorLines(result: LoadResult): string[] {
-  if (result.ok) assert.fail('expected errors, config was accepted');
-  return formatErrors(result.errors);
-}
+import { errorLines, validConfig as ok } from '../support/config-results.ts';
 
 /** One endpoint with `rate_limit: <limit>` (omitted when undefined), plus top-level `extra`. */
 function withLimit(limit: string | undefined, extra = ''): LoadResult {

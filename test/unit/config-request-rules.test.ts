@@ -4,28 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AppConfig } from '../../src/config/app-config.ts';
-import { formatErrors } from '../../src/config/format-errors.ts';
-import { parseConfig, type LoadResult } from '../../src/config/load.ts';
-
-function ok(result: LoadResult): AppConfig {
-  if (!result.ok) assert.fail(`expected a valid config, got:\n${formatErrors(result.errors).join('\n')}`);
-  return result.config;
-}
-
-function errorLines(result: LoadResult): string[] {
-  if (result.ok) assert.fail('expected errors, config was accepted');
-  return formatErrors(result.errors);
-}
-
-function oneEndpoint(extra: string): string {
-  return `endpoints:
-  - path: /mcp
-    resource: https://mcp.example.com/mcp
-    upstream: http://127.0.0.1:3000
-    strategies: [{ type: none }]
-${extra}`;
-}
+import { parseConfig } from '../../src/config/load.ts';
+import { errorLines, oneEndpointYaml as oneEndpoint, validConfig as ok } from '../support/config-results.ts';
 
 describe('config: per-tool rules and the header allow-list', () => {
   it('leaves an endpoint without them unchanged (no keys added)', () => {

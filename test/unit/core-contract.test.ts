@@ -5,21 +5,13 @@
  */
 import { after, before, describe } from 'node:test';
 import { decide } from '../../src/core/decide.ts';
-import type { CoreConfig, Decision } from '../../src/core/types.ts';
+import type { CoreConfig } from '../../src/core/types.ts';
 import { nodePorts } from '../../src/node/node-ports.ts';
 import { fixtureConfig } from '../contract/fixture-config.ts';
+import { coreRequestOf, observedDecision } from '../contract/core-send.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
-
-function forwarded(req: ScenarioRequest, d: Decision): Record<string, string> | null {
-  if (d.action !== 'allow') return null;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) out[k.toLowerCase()] = v;
-  for (const name of d.removeHeaders) delete out[name];
-  for (const [k, v] of Object.entries(d.setHeaders)) out[k.toLowerCase()] = v;
-  return out;
-}
 
 describe('scenario table: core in Node', () => {
   let issuer: RunningIssuer;
@@ -32,22 +24,7 @@ describe('scenario table: core in Node', () => {
   after(() => issuer.stop());
 
   async function send(req: ScenarioRequest): Promise<Observed> {
-    const q = req.path.indexOf('?');
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
-    const d = await decide({
-      method: req.method,
-      path: q < 0 ? req.path : req.path.slice(0, q),
-      query: q < 0 ? '' : req.path.slice(q + 1),
-      host: 'mcp.example.test',
-      scheme: 'https',
-      headers,
-      clientIp: req.localAddress ?? '127.0.0.1',
-    }, config, ports);
-    if (d.action === 'allow') return { status: 200, headers: {}, body: '', upstream: forwarded(req, d) };
-    const h: Record<string, string> = {};
-    for (const [k, v] of Object.entries(d.headers)) h[k.toLowerCase()] = v;
-    return { status: d.status, headers: h, body: d.body, upstream: null };
+    return observedDecision(req, await decide(coreRequestOf(req), config, ports));
   }
 
   runScenarioTable('core', () => ({ issuer, send }));

@@ -5,18 +5,15 @@
  * observer, so the log checks see what `mcp-authz serve` would write.
  */
 import { after, before, describe } from 'node:test';
-import type { CoreConfig, Decision } from '../../src/core/types.ts';
+import type { CoreConfig } from '../../src/core/types.ts';
 import { createCachedDecider, type CachedDecider } from '../../src/node/decision-cache.ts';
 import { nodePorts } from '../../src/node/node-ports.ts';
 import { createObserver, serviceMetrics } from '../../src/service/observe.ts';
-import { introspectionFixtureConfig } from '../contract/introspection-fixture.ts';
+import { coreRequestOf, observedDecision } from '../contract/core-send.ts';
+import { introspectionEnvConfig, startIntrospectionEnv, stopIntrospectionEnv } from '../contract/introspection-env.ts';
 import { introspectionScenarios, runIntrospectionBehaviour, type IntrospectionEnv } from '../contract/introspection-scenarios.ts';
 import { runScenarioTable, type Observed } from '../contract/run-scenarios.ts';
 import type { ScenarioRequest } from '../contract/scenarios.ts';
-import { freePort } from '../support/free-port.ts';
-import { startIntrospectionIdp } from '../support/introspection-idp.ts';
-import { startIssuer } from '../support/issuer.ts';
-import { startValidationServer } from '../support/validation-server.ts';
 
 describe('introspection + remote scenarios: core in Node', () => {
   let env: IntrospectionEnv;
@@ -25,35 +22,20 @@ describe('introspection + remote scenarios: core in Node', () => {
   const lines: string[] = [];
   const observer = createObserver(serviceMetrics(), (line) => lines.push(line));
   before(async () => {
-    env = { idp: await startIntrospectionIdp(), validator: await startValidationServer(), issuer: await startIssuer() };
-    config = await introspectionFixtureConfig({ idp: env.idp, jwtIssuer: env.issuer.url, jwksUri: env.issuer.jwksUri, validatorUrl: env.validator.url, deadPort: await freePort(), upstreamUrl: 'http://127.0.0.1:9' });
+    env = await startIntrospectionEnv();
+    config = await introspectionEnvConfig(env, 'http://127.0.0.1:9');
     decider = createCachedDecider(config, nodePorts());
   });
   after(async () => {
-    await env?.idp.stop();
-    await env?.validator.stop();
-    await env?.issuer.stop();
+    await stopIntrospectionEnv(env);
   });
 
-  function forwarded(req: ScenarioRequest, d: Decision): Record<string, string> | null {
-    if (d.action !== 'allow') return null;
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) out[k.toLowerCase()] = v;
-    for (const name of d.removeHeaders) delete out[name];
-    for (const [k, v] of Object.entries(d.setHeaders)) out[k.toLowerCase()] = v;
-    return out;
-  }
-
   async function send(req: ScenarioRequest): Promise<Observed> {
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
-    const core = { method: req.method, path: req.path, query: '', host: 'mcp.example.test', scheme: 'https', headers, clientIp: '127.0.0.1' };
+    // The introspection table has no query strings and no client addresses of its own.
+    const core = coreRequestOf(req);
     const { decision: d, cached } = await decider.decide(core);
     observer.decided('forward_auth', core, d, 0, cached);
-    if (d.action === 'allow') return { status: 200, headers: {}, body: '', upstream: forwarded(req, d) };
-    const h: Record<string, string> = {};
-    for (const [k, v] of Object.entries(d.headers)) h[k.toLowerCase()] = v;
-    return { status: d.status, headers: h, body: d.body, upstream: null };
+    return observedDecision(req, d);
   }
 
   runScenarioTable('core', () => ({ issuer: env.issuer, send }), introspectionScenarios(() => env));
