@@ -31,6 +31,7 @@ import { createExtAuthzClient, type DecodedCheckResponse } from '../../src/envoy
 import { ENDPOINT_EXTENSION, type CheckRequestMessage } from '../../src/envoy/request.ts';
 import { startCaddy, type RunningCaddy } from '../support/caddy.ts';
 import { freePort } from '../support/free-port.ts';
+import { readArrivals } from '../support/event-stream.ts';
 
 /** The one request an upstream recorded. */
 function only(r: Recorded[], what: string): Recorded {
@@ -285,7 +286,6 @@ describe('nginx: seven endpoints in one configuration, every feature combined', 
     upA.clear();
     const t = await token('sse-user', 'a', 'mcp:tools');
     const started = Date.now();
-    const arrivals: number[] = [];
     const res = await fetch(nginx.url + '/a/mcp/sse', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer ' + t },
@@ -293,14 +293,7 @@ describe('nginx: seven endpoints in one configuration, every feature combined', 
     });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-    const reader = res.body!.getReader();
-    let text = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-      arrivals.push(Date.now() - started);
-    }
+    const { text, arrivals } = await readArrivals(res, started);
     assert.equal((text.match(/event: tick/g) ?? []).length, 3);
     assert.ok(arrivals.length >= 2 && arrivals[arrivals.length - 1] - arrivals[0] >= 400, 'spread over time: ' + arrivals.join(','));
     const got = only(upA.requests, 'A sse');

@@ -15,6 +15,7 @@ import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.t
 import { request } from '../support/http.ts';
 import { startIssuer, type RunningIssuer } from '../support/issuer.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
+import { readArrivals } from '../support/event-stream.ts';
 
 describe('tool rules table: njs in nginx', () => {
   let issuer: RunningIssuer;
@@ -50,7 +51,6 @@ describe('tool rules table: njs in nginx', () => {
   it('after the gate, an SSE response streams event by event (proxy_buffering off in the named location)', async () => {
     upstream.clear();
     const started = Date.now();
-    const arrivals: number[] = [];
     const res = await fetch(nginx.url + '/tools/mcp/sse', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer ' + (await token('mcp:tools')) },
@@ -58,14 +58,7 @@ describe('tool rules table: njs in nginx', () => {
     });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-    const reader = res.body!.getReader();
-    let text = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-      arrivals.push(Date.now() - started);
-    }
+    const { text, arrivals } = await readArrivals(res, started);
     assert.equal((text.match(/event: tick/g) ?? []).length, 3);
     // Three events 300 ms apart: the first arrives well before the last was written.
     assert.ok(arrivals.length >= 2, 'events arrive in more than one read: ' + arrivals.join(','));
