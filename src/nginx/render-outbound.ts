@@ -17,6 +17,7 @@ import { upstreamHeaderName } from '../core/upstream-credential.ts';
 import { splitUrl } from '../core/url.ts';
 import { ARGS_HEADER, CREDENTIAL_FETCH_PREFIX, CREDENTIAL_HEADER, credentialLocation, tokenLocation } from '../njs/credential-locations.ts';
 import { scriptEnv } from './upstream-scripts-plugin.ts';
+import { sendCheckKey } from './check-key.ts';
 
 /** Characters that would end or alter an nginx directive. */
 const UNSAFE = /[\s"'\\$;{}#]/;
@@ -95,6 +96,7 @@ export function outboundCheckLocations(config: CoreConfig): string {
     location = ${credentialLocation(e.id)} {
         internal;
         proxy_pass http://mcp_authz_check${CREDENTIAL_FETCH_PREFIX}${e.id};
+${sendCheckKey('        ')}
         proxy_http_version 1.1;
         proxy_set_header Connection "";
         proxy_pass_request_body off;

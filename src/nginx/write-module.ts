@@ -11,6 +11,7 @@ import { loadConfig } from '../config/load.ts';
 import { resolveDiscovery, type FetchJson } from '../config/resolve-discovery.ts';
 import { resolveTokenEndpoints } from '../config/resolve-token-endpoints.ts';
 import { BANNED, buildBundles, UNSUPPORTED } from './build-bundle.ts';
+import { newCheckKey } from './check-key.ts';
 import { checkNjsScripts } from './script-bundle.ts';
 import { NGINX_TIMING, renderConf } from './render-conf.ts';
 
@@ -34,6 +35,7 @@ export async function writeNginxModule(configPath: string, outDir: string, env: 
     checkSocket: config.nginx.check_socket,
     cachePath: config.nginx.cache_path,
     logPath: config.nginx.log_path,
+    checkKey: newCheckKey(),
   });
   const files = renderConf(core, options);
   const bundles = await buildBundles(core, { jwksMaxAge: options.jwksFresh + options.jwksMaxStale });
@@ -44,5 +46,7 @@ export async function writeNginxModule(configPath: string, outDir: string, env: 
   for (const name of Object.keys(files)) writeFileSync(join(dir, name), files[name]);
   // The bundle embeds API keys and static tokens: readable by its owner and group only.
   chmodSync(join(dir, 'mcp-authz.js'), 0o640);
+  // The check socket's key: only nginx's master (root) reads it.
+  chmodSync(join(dir, 'check-key.conf'), 0o600);
   return { ok: true, files: Object.keys(files).sort(), config };
 }

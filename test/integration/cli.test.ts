@@ -103,6 +103,7 @@ authorization_server:
     assert.equal(r.code, 0, r.stderr);
     for (const f of ['main.conf', 'http.conf', 'server.conf', 'endpoint-mcp.conf', 'mcp-authz.js', 'mcp-authz-edge.js']) assert.ok(statSync(join(out, f)).isFile(), f);
     assert.equal(statSync(join(out, 'mcp-authz.js')).mode & 0o777, 0o640);
+    assert.equal(statSync(join(out, 'check-key.conf')).mode & 0o777, 0o600, 'the check socket key is for nginx master (root) only');
     assert.match(readFileSync(join(out, 'mcp-authz.js'), 'utf8'), /export default \w+;\s*$/);
     writeFileSync(join(dir, 'nginx.conf'), buildNginxConf(dir, `include ${out}/http.conf;\nserver { listen 127.0.0.1:1; include ${out}/server.conf; }`));
     await checkNginxConf(dir);

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixtureConfig, PUBLIC } from '../contract/fixture-config.ts';
@@ -123,6 +124,24 @@ describe('nginx data plane', () => {
     });
     assert.deepEqual(lines.map((l) => l.status), ['403', '403', '200']);
     assert.ok(lines.every((l) => l.cache !== 'HIT'), JSON.stringify(lines));
+  });
+
+  it('the check socket refuses requests without this nginx key (nginx makes unix sockets world-writable)', async () => {
+    const socketPath = join(nginx.dir, 'check.sock');
+    assert.equal(statSync(socketPath).mode & 0o777, 0o666, 'nginx leaves the socket open to every local user');
+    const key = /default "([0-9a-f]{32})";/.exec(nginx.files['check-key.conf'])?.[1];
+    assert.ok(key, 'check-key.conf holds the key');
+    const ask = (extra: Record<string, string>) => new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ socketPath, path: '/respond', headers: {
+        'x-mcp-authz-method': 'GET', 'x-mcp-authz-path': '/.well-known/oauth-protected-resource/mcp', 'x-mcp-authz-peer': '10.0.0.1', ...extra,
+      } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(await ask({}), 403, 'no key');
+    assert.equal(await ask({ 'x-mcp-authz-check-key': '0'.repeat(32) }), 403, 'a wrong key');
+    assert.equal(await ask({ 'x-mcp-authz-check-key': key }), 200, 'the key: the same request is answered');
+    assert.ok(!nginx.files['http.conf'].includes(key) && !nginx.files['server.conf'].includes(key), 'the key is only in check-key.conf');
   });
 
   it('logs one JSON line per decision with request id, endpoint, subject, reason, and no secrets', async () => {

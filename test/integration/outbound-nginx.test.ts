@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toCoreConfig } from '../../src/config/app-config.ts';
@@ -50,6 +51,26 @@ describe('outbound credentials: njs in nginx', () => {
   it('generates env NAME; for the script variables (main context)', () => {
     assert.match(nginx.files['env.conf'], /^env OUT_SCRIPT_PREFIX;$/m);
     assert.match(nginx.files['env.conf'], /^env OUT_SCRIPT_PROBE;$/m);
+  });
+
+  it('a local user on the check socket cannot fetch an upstream token without this nginx key', async () => {
+    const id = /location = \/_mcp_authz\/cred-fetch\/([a-z0-9-]+) \{/.exec(nginx.files['http.conf'])?.[1];
+    assert.ok(id, 'a credential fetch location');
+    const key = /default "([0-9a-f]{32})";/.exec(nginx.files['check-key.conf'])?.[1] ?? '';
+    const ask = (headers: Record<string, string>) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ socketPath: join(nginx.dir, 'check.sock'), path: '/_mcp_authz/cred-fetch/' + id, headers }, (res) => {
+        let body = '';
+        res.on('data', (c) => { body += c; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const refused = await ask({});
+    assert.equal(refused.status, 403);
+    assert.doesNotMatch(refused.body, /access_token/);
+    const ours = await ask({ 'x-mcp-authz-check-key': key });
+    assert.equal(ours.status, 200, 'with the key the same location answers: the 403 came from the key check');
   });
 
   /** A new nginx (empty caches) for the duration of `fn`. */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoreConfig } from '../../src/core/types.ts';
 import { buildBundles } from '../../src/nginx/build-bundle.ts';
+import { newCheckKey } from '../../src/nginx/check-key.ts';
 import { NGINX_TIMING, renderConf, type NginxOptions } from '../../src/nginx/render-conf.ts';
 import { freePort } from './free-port.ts';
 import { startNginx, type RunningNginx } from './nginx.ts';
@@ -40,6 +41,7 @@ export async function startProtectedNginx(config: CoreConfig, opts: ProtectedNgi
     checkSocket: join(dir, 'check.sock'),
     cachePath: join(dir, 'cache'),
     logPath: join(dir, 'mcp-authz.log'),
+    checkKey: newCheckKey(),
   });
   const files = renderConf(config, options);
   const bundles = await buildBundles(config, { jwksMaxAge: options.jwksFresh + options.jwksMaxStale });

@@ -29,7 +29,7 @@ function config(endpoints: EndpointConfig[] = [endpoint()]): CoreConfig {
 }
 
 const OPTS: NginxOptions = {
-  ...NGINX_TIMING, dir: '/etc/nginx/mcp-authz', checkSocket: '/run/mcp-authz.sock', cachePath: '/var/cache/nginx/mcp-authz', logPath: '/var/log/nginx/mcp-authz.log',
+  ...NGINX_TIMING, dir: '/etc/nginx/mcp-authz', checkSocket: '/run/mcp-authz.sock', cachePath: '/var/cache/nginx/mcp-authz', logPath: '/var/log/nginx/mcp-authz.log', checkKey: 'a'.repeat(32),
 };
 
 describe('buildBundles', () => {
@@ -103,7 +103,7 @@ describe('render-conf value guard', () => {
 
   test('renderConf produces every file for a valid configuration', () => {
     const files = renderConf(config(), OPTS);
-    assert.deepEqual(Object.keys(files).sort(), ['endpoint-main.conf', 'http.conf', 'main.conf', 'server.conf']);
+    assert.deepEqual(Object.keys(files).sort(), ['check-key.conf', 'endpoint-main.conf', 'http.conf', 'main.conf', 'server.conf']);
     assert.ok(files['http.conf'].includes('proxy_pass https://issuer.example/jwks;'));
   });
 

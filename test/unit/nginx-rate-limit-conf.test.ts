@@ -4,7 +4,7 @@ import { NGINX_TIMING, renderConf } from '../../src/nginx/render-conf.ts';
 import { fixtureConfig } from '../contract/fixture-config.ts';
 import { rateLimitConfig } from '../contract/rate-limit-fixture.ts';
 
-const OPTS = Object.assign({}, NGINX_TIMING, { dir: '/etc/nginx/mcp-authz', checkSocket: '/run/c.sock', cachePath: '/var/cache/m', logPath: '/var/log/m.log' });
+const OPTS = Object.assign({}, NGINX_TIMING, { dir: '/etc/nginx/mcp-authz', checkSocket: '/run/c.sock', cachePath: '/var/cache/m', logPath: '/var/log/m.log', checkKey: 'a'.repeat(32) });
 
 /** The body of `location <name> { … }` in server.conf (named locations hold no nested braces). */
 function location(conf: string, name: string): string {

@@ -41,7 +41,7 @@ endpoints:
 }
 
 function files(upstream?: string): Record<string, string> {
-  return renderConf(config(upstream), Object.assign({}, NGINX_TIMING, { dir: '/etc/nginx/mcp-authz', checkSocket: '/run/c.sock', cachePath: '/var/cache/m', logPath: '/var/log/m.log' }));
+  return renderConf(config(upstream), Object.assign({}, NGINX_TIMING, { dir: '/etc/nginx/mcp-authz', checkSocket: '/run/c.sock', cachePath: '/var/cache/m', logPath: '/var/log/m.log', checkKey: 'a'.repeat(32) }));
 }
 
 describe('nginx conf: per-tool rules', () => {
