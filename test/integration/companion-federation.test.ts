@@ -11,7 +11,7 @@ import { decodeJwt } from 'jose';
 import { parseConfig } from '../../src/config/load.ts';
 import { pkce, registerClient, startTestCompanion, type TestCompanion } from '../support/companion.ts';
 import { freePort } from '../support/free-port.ts';
-import { startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
+import { loginOidcYaml, startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
 import { createUserAgent, parseForms, type UaResponse, type UserAgent } from '../support/user-agent.ts';
 
 const RESOURCE = 'http://127.0.0.1:1/mcp';
@@ -45,19 +45,7 @@ describe('companion federated login (login.oidc)', () => {
       port,
       resources: [{ path: '/mcp', resource: RESOURCE, scopes: ['mcp:tools', 'mcp:admin'] }],
       env: { IDP_SECRET },
-      extra: `  login:
-    oidc:
-      issuer: ${idp.issuer}
-      client_id: mcp-authz
-      client_secret_env: IDP_SECRET
-      scopes: [openid, email, profile]
-      allowed_email_domains: [example.com]
-      require_email_verified: true
-      groups_claim: groups
-      user_scopes: [mcp:tools]
-      admin_users: [admin@example.com, admin2@example.com]
-      admin_scopes: [mcp:admin]
-`,
+      extra: loginOidcYaml(idp.issuer, ['admin@example.com', 'admin2@example.com']),
     });
     ({ client_id: clientId } = await registerClient(as.issuer, {
       client_name: 'Federation test client',

@@ -16,26 +16,12 @@ import { flowCompanionYaml, startFlowStack, type FlowStack } from '../support/co
 import type { RunningMcpServer } from '../support/mcp-server.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
 import { callToolsStreaming, createSdkFlow, discoverAndRegister, finishAuthorization, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
-import { startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
+import { loginOidcYaml, startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
 import { createUserAgent, parseForms } from '../support/user-agent.ts';
 
 const IDP_SECRET = 'upstream-client-secret-flow-0123456789abcdef';
 const CLIENT_REDIRECT = 'http://127.0.0.1:47998/callback';
 const CAROL: UpstreamUser = { sub: 'u-carol', email: 'Carol@Example.com', email_verified: true, groups: ['staff', 'mcp-users'], password: 'pw-carol-upstream' };
-
-function asYaml(o: { issuer: string; dir: string; idpIssuer: string }): string {
-  return flowCompanionYaml(o, `  login:
-    oidc:
-      issuer: ${o.idpIssuer}
-      client_id: mcp-authz
-      client_secret_env: IDP_SECRET
-      scopes: [openid, email, profile]
-      allowed_email_domains: [example.com]
-      require_email_verified: true
-      groups_claim: groups
-      user_scopes: [mcp:tools]
-`);
-}
 
 describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, signed in at an upstream IdP', () => {
   let stack: FlowStack;
@@ -54,7 +40,7 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, signed in 
           clients: [{ client_id: 'mcp-authz', client_secret: IDP_SECRET, redirect_uris: [`${o.issuer}/consent/callback`] }],
           users: [CAROL],
         });
-        return asYaml({ ...o, idpIssuer: idp.issuer });
+        return flowCompanionYaml(o, loginOidcYaml(idp.issuer));
       },
       parseEnv: { IDP_SECRET },
       serviceEnv: { IDP_SECRET },
