@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { startCompanionReplicas, type CompanionReplicas } from '../support/companion-replicas.ts';
-import { registerClient, startTestCompanion, type TestCompanion } from '../support/companion.ts';
-import { federatedTokens, tokenRequest } from '../support/federated-sign-in.ts';
+import { registerClient, startTestCompanion, tokenRequest, type TestCompanion } from '../support/companion.ts';
+import { federatedTokens } from '../support/federated-sign-in.ts';
 import { freePort } from '../support/free-port.ts';
 import { loginOidcYaml, startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
 
