@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { parseConfig } from '../../src/config/load.ts';
-import { pkce, registerClient, startTestCompanion, type TestCompanion } from '../support/companion.ts';
+import { pkce, registerClient, startTestCompanion, tokenRequest, type TestCompanion } from '../support/companion.ts';
 import { freePort } from '../support/free-port.ts';
 import { loginOidcYaml, startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
 import { createUserAgent, parseForms, type UaResponse, type UserAgent } from '../support/user-agent.ts';
@@ -142,15 +142,11 @@ describe('companion federated login (login.oidc)', () => {
     const code = new URL(done.redirect).searchParams.get('code');
     assert.ok(code, done.redirect);
 
-    const res = await fetch(`${as.issuer}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code', code, code_verifier: s.verifier, client_id: clientId, redirect_uri: CLIENT_REDIRECT, resource: RESOURCE,
-      }).toString(),
+    const res = await tokenRequest(as.issuer, {
+      grant_type: 'authorization_code', code, code_verifier: s.verifier, client_id: clientId, redirect_uri: CLIENT_REDIRECT, resource: RESOURCE,
     });
-    const body = await res.json() as { access_token: string; scope: string };
-    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    const body = res.json as { access_token: string; scope: string };
     const claims = decodeJwt(body.access_token);
     assert.equal(claims.sub, `${idp.issuer}#u-admin`);
     assert.equal(claims.email, 'admin@example.com');
