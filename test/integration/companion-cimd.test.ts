@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import { createCimdFetch, isRefusedAddress, type CimdTestNetwork } from '../../src/companion/cimd-fetch.ts';
 import { startCompanion, type RunningCompanion } from '../../src/companion/start-companion.ts';
-import { authorizeInBrowser, companionYaml, pkce, USERS } from '../support/companion.ts';
+import { authorizeInBrowser, companionYaml, pkce, tokenRequest, USERS } from '../support/companion.ts';
 import { freePort } from '../support/free-port.ts';
 
 const RESOURCE = 'http://127.0.0.1:1/mcp';
@@ -115,14 +115,9 @@ describe('client ID metadata documents', () => {
     assert.ok(consentPage?.body.includes('CIMD test client'), 'consent names the client');
     const code = new URL(redirect).searchParams.get('code');
     assert.ok(code, redirect);
-    const res = await fetch(`${allowed.issuer}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId }).toString(),
-    });
-    const json = await res.json() as Record<string, unknown>;
-    assert.equal(res.status, 200, JSON.stringify(json));
-    assert.equal(typeof json.access_token, 'string');
+    const res = await tokenRequest(allowed.issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(typeof res.json.access_token, 'string');
   });
 
   it('refuses a document that redirects, is too large, names another client_id or has a bad redirect URI', async () => {

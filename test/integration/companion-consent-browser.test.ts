@@ -14,7 +14,7 @@ import {
   captureCustomSchemeRedirect, captureLoopbackRedirect, captureRedirect, chromiumProcessesUsing, launchBrowser,
   type LaunchedBrowser, type Page,
 } from '../support/browser.ts';
-import { pkce, registerClient, startTestCompanion, USERS, type TestCompanion } from '../support/companion.ts';
+import { pkce, registerClient, startTestCompanion, tokenRequest, USERS, type TestCompanion } from '../support/companion.ts';
 import { freePort } from '../support/free-port.ts';
 import { closeServer, listen } from '../support/listen.ts';
 import { isAlive } from '../support/process.ts';
@@ -120,14 +120,9 @@ describe('companion consent page in headless Chromium', () => {
       assert.equal(redirect.searchParams.get('state'), 'cursor-state');
       assert.equal(redirect.searchParams.get('iss'), as.issuer);
 
-      const res = await fetch(`${as.issuer}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CURSOR, client_id: cursorClient.client_id }),
-      });
-      const body = await res.json() as Record<string, unknown>;
-      assert.equal(res.status, 200, JSON.stringify(body));
-      assert.equal(typeof body.access_token, 'string');
+      const res = await tokenRequest(as.issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CURSOR, client_id: cursorClient.client_id });
+      assert.equal(res.status, 200, JSON.stringify(res.json));
+      assert.equal(typeof res.json.access_token, 'string');
     } finally {
       await page.context().close();
     }

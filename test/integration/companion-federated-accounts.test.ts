@@ -8,28 +8,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { startCompanionReplicas, type CompanionReplicas } from '../support/companion-replicas.ts';
-import { registerClient, startTestCompanion, type TestCompanion } from '../support/companion.ts';
-import { federatedTokens, tokenRequest } from '../support/federated-sign-in.ts';
+import { registerClient, startTestCompanion, tokenRequest, type TestCompanion } from '../support/companion.ts';
+import { federatedTokens } from '../support/federated-sign-in.ts';
 import { freePort } from '../support/free-port.ts';
-import { startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
+import { loginOidcYaml, startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
 
 const RESOURCE = 'http://127.0.0.1:1/mcp';
 const REDIRECT = 'http://127.0.0.1:43219/callback';
 const IDP_SECRET = 'upstream-client-secret-persist-0123456789';
 const DANA: UpstreamUser = { sub: 'u-dana', email: 'Dana@Example.com', email_verified: true, groups: ['ops', 'mcp-users'], password: 'pw-dana' };
-
-function loginYaml(idpIssuer: string): string {
-  return `  login:
-    oidc:
-      issuer: ${idpIssuer}
-      client_id: mcp-authz
-      client_secret_env: IDP_SECRET
-      allowed_email_domains: [example.com]
-      user_scopes: [mcp:tools]
-      admin_users: [dana@example.com]
-      admin_scopes: [mcp:admin]
-`;
-}
 
 /** The identity claims of an access token, for comparing before and after. */
 function identity(accessToken: string): Record<string, unknown> {
@@ -55,7 +42,7 @@ describe('federated accounts in the companion storage', () => {
         port,
         resources: [{ path: '/mcp', resource: RESOURCE, scopes: ['mcp:tools', 'mcp:admin'] }],
         env: { IDP_SECRET },
-        extra: loginYaml(idp.issuer),
+        extra: loginOidcYaml(idp.issuer, ['dana@example.com']),
       });
       clientId = (await registerClient(as.issuer, { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: 'persist test' })).client_id;
     });
@@ -119,7 +106,7 @@ describe('federated accounts in the companion storage', () => {
         return {
           resources: [{ path: '/mcp', resource: RESOURCE, scopes: ['mcp:tools', 'mcp:admin'] }],
           env: { IDP_SECRET },
-          extra: loginYaml(idp.issuer),
+          extra: loginOidcYaml(idp.issuer, ['dana@example.com']),
         };
       });
       ({ a, b } = replicas);

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { parseConfig } from '../../src/config/load.ts';
-import { pkce, registerClient, startTestCompanion, type TestCompanion } from '../support/companion.ts';
+import { pkce, registerClient, startTestCompanion, tokenRequest, type TestCompanion } from '../support/companion.ts';
 import { freePort } from '../support/free-port.ts';
-import { startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
+import { loginOidcYaml, startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
 import { createUserAgent, parseForms, type UaResponse, type UserAgent } from '../support/user-agent.ts';
 
 const RESOURCE = 'http://127.0.0.1:1/mcp';
@@ -45,19 +45,7 @@ describe('companion federated login (login.oidc)', () => {
       port,
       resources: [{ path: '/mcp', resource: RESOURCE, scopes: ['mcp:tools', 'mcp:admin'] }],
       env: { IDP_SECRET },
-      extra: `  login:
-    oidc:
-      issuer: ${idp.issuer}
-      client_id: mcp-authz
-      client_secret_env: IDP_SECRET
-      scopes: [openid, email, profile]
-      allowed_email_domains: [example.com]
-      require_email_verified: true
-      groups_claim: groups
-      user_scopes: [mcp:tools]
-      admin_users: [admin@example.com, admin2@example.com]
-      admin_scopes: [mcp:admin]
-`,
+      extra: loginOidcYaml(idp.issuer, ['admin@example.com', 'admin2@example.com']),
     });
     ({ client_id: clientId } = await registerClient(as.issuer, {
       client_name: 'Federation test client',
@@ -154,15 +142,11 @@ describe('companion federated login (login.oidc)', () => {
     const code = new URL(done.redirect).searchParams.get('code');
     assert.ok(code, done.redirect);
 
-    const res = await fetch(`${as.issuer}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code', code, code_verifier: s.verifier, client_id: clientId, redirect_uri: CLIENT_REDIRECT, resource: RESOURCE,
-      }).toString(),
+    const res = await tokenRequest(as.issuer, {
+      grant_type: 'authorization_code', code, code_verifier: s.verifier, client_id: clientId, redirect_uri: CLIENT_REDIRECT, resource: RESOURCE,
     });
-    const body = await res.json() as { access_token: string; scope: string };
-    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    const body = res.json as { access_token: string; scope: string };
     const claims = decodeJwt(body.access_token);
     assert.equal(claims.sub, `${idp.issuer}#u-admin`);
     assert.equal(claims.email, 'admin@example.com');

@@ -29,7 +29,7 @@ import { authorizeInBrowser, USERS } from '../support/companion.ts';
 import { freePort } from '../support/free-port.ts';
 import { startMcpServer, type RunningMcpServer } from '../support/mcp-server.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
-import { asRoutes, callToolsStreaming, createSdkFlow, flowServeYaml } from '../support/mcp-sdk-flow.ts';
+import { asRoutes, callToolsStreaming, createSdkFlow, finishAuthorization, flowServeYaml } from '../support/mcp-sdk-flow.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
 
 const REDIRECT = 'http://127.0.0.1:47997/callback';
@@ -136,17 +136,7 @@ describe('MCP SDK client with a client ID metadata document → nginx (mcp-authz
     assert.ok(docRequests.length >= 1 && docRequests.every((u) => u === '/mcp-client/metadata.json'), 'the companion fetched the document');
     assert.ok(loginPage && consentPage, 'login and consent pages shown');
     assert.match(consentPage.body, /CIMD SDK client/, 'consent names the client from its document');
-    const back = new URL(redirect);
-    assert.equal(back.origin + back.pathname, REDIRECT);
-    assert.equal(back.searchParams.get('iss'), issuer);
-    assert.equal(back.searchParams.get('state'), oauth.states.at(-1));
-    await transport.finishAuth(back.searchParams.get('code')!);
-
-    const tokens = await oauth.tokens();
-    assert.ok(tokens?.access_token && tokens.refresh_token);
-    const claims = decodeJwt(tokens.access_token);
-    assert.equal(claims.iss, issuer);
-    assert.equal(claims.aud, resource);
+    const { tokens, claims } = await finishAuthorization(flow, transport, redirect);
     assert.equal(claims.client_id, docUrl);
     assert.equal(claims.sub, 'alice');
 

@@ -11,31 +11,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt } from 'jose';
 import { flowCompanionYaml, startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
 import type { RunningMcpServer } from '../support/mcp-server.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
-import { callToolsStreaming, createSdkFlow, discoverAndRegister, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
-import { startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
+import { callToolsStreaming, createSdkFlow, discoverAndRegister, finishAuthorization, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
+import { loginOidcYaml, startUpstreamIdp, type UpstreamIdp, type UpstreamUser } from '../support/upstream-idp.ts';
 import { createUserAgent, parseForms } from '../support/user-agent.ts';
 
 const IDP_SECRET = 'upstream-client-secret-flow-0123456789abcdef';
 const CLIENT_REDIRECT = 'http://127.0.0.1:47998/callback';
 const CAROL: UpstreamUser = { sub: 'u-carol', email: 'Carol@Example.com', email_verified: true, groups: ['staff', 'mcp-users'], password: 'pw-carol-upstream' };
-
-function asYaml(o: { issuer: string; dir: string; idpIssuer: string }): string {
-  return flowCompanionYaml(o, `  login:
-    oidc:
-      issuer: ${o.idpIssuer}
-      client_id: mcp-authz
-      client_secret_env: IDP_SECRET
-      scopes: [openid, email, profile]
-      allowed_email_domains: [example.com]
-      require_email_verified: true
-      groups_claim: groups
-      user_scopes: [mcp:tools]
-`);
-}
 
 describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, signed in at an upstream IdP', () => {
   let stack: FlowStack;
@@ -54,7 +40,7 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, signed in 
           clients: [{ client_id: 'mcp-authz', client_secret: IDP_SECRET, redirect_uris: [`${o.issuer}/consent/callback`] }],
           users: [CAROL],
         });
-        return asYaml({ ...o, idpIssuer: idp.issuer });
+        return flowCompanionYaml(o, loginOidcYaml(idp.issuer));
       },
       parseEnv: { IDP_SECRET },
       serviceEnv: { IDP_SECRET },
@@ -109,19 +95,8 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, signed in 
     assert.ok(allow, 'allow form');
     const done = await ua.follow(await ua.post(allow.action, allow.fields), issuer);
     assert.ok('redirect' in done, 'redirect to the client expected');
-    const back = new URL(done.redirect);
-    assert.equal(back.origin + back.pathname, CLIENT_REDIRECT);
-    assert.equal(back.searchParams.get('iss'), issuer, 'RFC 9207');
-    assert.equal(back.searchParams.get('state'), oauth.states.at(-1));
-    await transport.finishAuth(back.searchParams.get('code')!);
-
-    const tokens = await oauth.tokens();
-    assert.ok(tokens?.access_token && tokens.refresh_token);
-    assert.equal(decodeProtectedHeader(tokens.access_token).typ, 'at+jwt');
-    const claims = decodeJwt(tokens.access_token);
+    const { tokens, claims } = await finishAuthorization(flow, transport, done.redirect);
     const federatedSub = `${idp.issuer}#${CAROL.sub}`;
-    assert.equal(claims.iss, issuer);
-    assert.equal(claims.aud, resource);
     assert.equal(claims.sub, federatedSub, 'the federated account id');
     assert.equal(claims.email, 'carol@example.com');
     assert.deepEqual(claims.groups, CAROL.groups);
@@ -135,7 +110,7 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, signed in 
     assert.equal(lastSeen['x-mcp-subject'], federatedSub);
 
     // Refresh: a new pair, same federated identity; the rotated-out refresh token then revokes the grant.
-    const refreshed = await refreshThenReuse(flow, registered, tokens as typeof tokens & { refresh_token: string }, 'flow-fed-test', (r) => {
+    const refreshed = await refreshThenReuse(flow, registered, tokens, 'flow-fed-test', (r) => {
       const refreshedClaims = decodeJwt(r.access_token);
       assert.equal(refreshedClaims.sub, federatedSub);
       assert.equal(refreshedClaims.email, 'carol@example.com');

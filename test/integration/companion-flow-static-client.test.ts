@@ -16,7 +16,7 @@ import { authorizeInBrowser, USERS } from '../support/companion.ts';
 import { flowCompanionYaml, startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
 import type { RunningMcpServer } from '../support/mcp-server.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
-import { callToolsStreaming, createSdkFlow, discoverAndRegister, refreshThenReuse, type SdkFlow } from '../support/mcp-sdk-flow.ts';
+import { callToolsStreaming, createSdkFlow, discoverAndRegister, finishAuthorization, refreshThenReuse, type SdkFlow } from '../support/mcp-sdk-flow.ts';
 import { createUserAgent } from '../support/user-agent.ts';
 
 function asYaml(o: { issuer: string; dir: string }): string {
@@ -67,12 +67,8 @@ describe('MCP SDK clients registering at a companion that hands out a static cli
     const aliceBrowser = createUserAgent();
     const alice = await authorizeInBrowser(a.authUrl.href, USERS.alice, aliceBrowser);
     assert.ok(alice.loginPage && alice.consentPage, 'alice signs in and is asked');
-    const backA = new URL(alice.redirect);
-    assert.equal(backA.origin + backA.pathname, 'http://127.0.0.1:47811/callback', 'a loopback port the static client did not list');
-    await a.transport.finishAuth(backA.searchParams.get('code')!);
-    const tokensA = await flowA.oauth.tokens();
-    assert.ok(tokensA?.access_token && tokensA.refresh_token);
-    assert.equal(decodeJwt(tokensA.access_token).client_id, 'mcp-clients');
+    const { tokens: tokensA, claims: claimsA } = await finishAuthorization(flowA, a.transport, alice.redirect, 'a loopback port the static client did not list');
+    assert.equal(claimsA.client_id, 'mcp-clients');
     await callToolsStreaming(flowA, 'static-a');
     assert.equal(mcp.received.at(-1)!['x-mcp-subject'], 'alice');
 
@@ -82,12 +78,8 @@ describe('MCP SDK clients registering at a companion that hands out a static cli
     assert.equal(b.registered.client_id, a.registered.client_id, 'the same client_id for both MCP clients');
     const bob = await authorizeInBrowser(b.authUrl.href, USERS.bob);
     assert.ok(bob.loginPage && bob.consentPage, "alice's consent does not cover bob");
-    const backB = new URL(bob.redirect);
-    assert.equal(backB.origin + backB.pathname, 'http://127.0.0.1:47812/callback');
-    await b.transport.finishAuth(backB.searchParams.get('code')!);
-    const tokensB = await flowB.oauth.tokens();
-    assert.ok(tokensB?.access_token && tokensB.refresh_token);
-    assert.equal(decodeJwt(tokensB.access_token).sub, 'bob');
+    const { tokens: tokensB, claims: claimsB } = await finishAuthorization(flowB, b.transport, bob.redirect);
+    assert.equal(claimsB.sub, 'bob');
     assert.equal(await listTools(flowB), 2);
     assert.equal(mcp.received.at(-1)!['x-mcp-subject'], 'bob');
 
@@ -100,7 +92,7 @@ describe('MCP SDK clients registering at a companion that hands out a static cli
     assert.ok(again.consentPage, 'alice is asked again');
 
     // Reusing alice's rotated-out refresh token revokes alice's grant; bob's grant is his own.
-    await refreshThenReuse(flowA, a.registered, tokensA as typeof tokensA & { refresh_token: string }, 'static-a');
+    await refreshThenReuse(flowA, a.registered, tokensA, 'static-a');
     // (Access tokens are JWTs that live out their TTL anyway: bob's refresh token is the test.)
     const metadata = await discoverAuthorizationServerMetadata(issuer);
     assert.ok(metadata);

@@ -10,11 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { authorizeInBrowser, USERS } from '../support/companion.ts';
 import { flowCompanionYaml, startFlowStack, type FlowStack } from '../support/companion-flow-stack.ts';
 import { createTestOAuthClient } from '../support/mcp-oauth-client.ts';
-import { callToolsStreaming, createSdkFlow, discoverAndRegister, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
+import { callToolsStreaming, createSdkFlow, discoverAndRegister, finishAuthorization, refreshThenReuse } from '../support/mcp-sdk-flow.ts';
 
 function asYaml(o: { issuer: string; dir: string }): string {
   return flowCompanionYaml(o, `  users:
@@ -48,18 +47,7 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, tokens fro
     const { redirect, loginPage, consentPage } = await authorizeInBrowser(authUrl.href, USERS.alice);
     assert.ok(loginPage && consentPage, 'login and consent pages shown');
     assert.match(consentPage.body, /mcp-authz flow test/);
-    const back = new URL(redirect);
-    assert.equal(back.origin + back.pathname, 'http://127.0.0.1:47999/callback');
-    assert.equal(back.searchParams.get('iss'), issuer, 'RFC 9207');
-    assert.equal(back.searchParams.get('state'), oauth.states.at(-1));
-    await transport.finishAuth(back.searchParams.get('code')!);
-
-    const tokens = await oauth.tokens();
-    assert.ok(tokens?.access_token && tokens.refresh_token);
-    assert.equal(decodeProtectedHeader(tokens.access_token).typ, 'at+jwt');
-    const claims = decodeJwt(tokens.access_token);
-    assert.equal(claims.iss, issuer);
-    assert.equal(claims.aud, resource);
+    const { tokens } = await finishAuthorization(flow, transport, redirect);
 
     await callToolsStreaming(flow, 'flow-test');
 
@@ -69,7 +57,7 @@ describe('MCP SDK client → nginx (mcp-authz) → sample MCP server, tokens fro
     assert.equal(lastSeen['x-mcp-subject'], 'alice');
 
     // Refresh: a new pair; the rotated-out refresh token then revokes the whole grant.
-    const refreshed = await refreshThenReuse(flow, registered, tokens as typeof tokens & { refresh_token: string }, 'flow-test');
+    const refreshed = await refreshThenReuse(flow, registered, tokens, 'flow-test');
     assert.ok(logs.some((l) => l.includes('"grant.revoked"')));
     for (const secret of [tokens.access_token, tokens.refresh_token, refreshed.refresh_token, USERS.alice.password]) {
       assert.equal(logs.join('\n').includes(secret), false, 'no token or password in the service log');

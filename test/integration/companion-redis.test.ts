@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { toCoreConfig } from '../../src/config/app-config.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { startCompanionReplicas, type CompanionReplicas } from '../support/companion-replicas.ts';
-import { authorizeInBrowser, pkce, registerClient, USERS, type TestCompanion } from '../support/companion.ts';
+import { authorizeInBrowser, pkce, registerClient, tokenRequest, USERS, type TestCompanion } from '../support/companion.ts';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { request } from '../support/http.ts';
 import { startProtectedNginx, type ProtectedNginx } from '../support/protected-nginx.ts';
@@ -16,11 +16,6 @@ import type { RunningRedis } from '../support/redis.ts';
 
 const RESOURCE = 'http://127.0.0.1:1/mcp';
 const REDIRECT = 'http://127.0.0.1:43210/callback';
-
-async function token(base: string, params: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${base}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
-  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
-}
 
 describe('companion replicas on Redis', () => {
   let replicas: CompanionReplicas;
@@ -50,7 +45,7 @@ describe('companion replicas on Redis', () => {
     for (let i = 0; i < 3; i++) {
       const c = await code();
       const params = { grant_type: 'authorization_code', code: c.code, code_verifier: c.verifier, redirect_uri: REDIRECT, client_id: clientId };
-      const results = await Promise.all([token(a.url, params), token(b.url, params)]);
+      const results = await Promise.all([tokenRequest(a.url, params), tokenRequest(b.url, params)]);
       assert.deepEqual(results.map((r) => r.status).sort(), [200, 400], JSON.stringify(results.map((r) => r.json)));
       assert.equal(results.filter((r) => r.status === 400)[0].json.error, 'invalid_grant');
     }
@@ -58,15 +53,15 @@ describe('companion replicas on Redis', () => {
 
   it('refresh rotation and reuse detection hold across replicas', async () => {
     const c = await code();
-    const first = await token(a.url, { grant_type: 'authorization_code', code: c.code, code_verifier: c.verifier, redirect_uri: REDIRECT, client_id: clientId });
+    const first = await tokenRequest(a.url, { grant_type: 'authorization_code', code: c.code, code_verifier: c.verifier, redirect_uri: REDIRECT, client_id: clientId });
     assert.equal(first.status, 200);
     const rt1 = String(first.json.refresh_token);
-    const second = await token(b.url, { grant_type: 'refresh_token', refresh_token: rt1, client_id: clientId });
+    const second = await tokenRequest(b.url, { grant_type: 'refresh_token', refresh_token: rt1, client_id: clientId });
     assert.equal(second.status, 200, 'the other replica rotates it');
-    const reuse = await token(a.url, { grant_type: 'refresh_token', refresh_token: rt1, client_id: clientId });
+    const reuse = await tokenRequest(a.url, { grant_type: 'refresh_token', refresh_token: rt1, client_id: clientId });
     assert.equal(reuse.status, 400);
     assert.equal(reuse.json.error, 'invalid_grant');
-    const family = await token(b.url, { grant_type: 'refresh_token', refresh_token: String(second.json.refresh_token), client_id: clientId });
+    const family = await tokenRequest(b.url, { grant_type: 'refresh_token', refresh_token: String(second.json.refresh_token), client_id: clientId });
     assert.equal(family.status, 400, 'reuse on one replica revoked the grant for both');
   });
 
@@ -77,7 +72,7 @@ describe('companion replicas on Redis', () => {
     let refreshToken: string;
     before(async () => {
       const c = await code();
-      const t = await token(a.url, { grant_type: 'authorization_code', code: c.code, code_verifier: c.verifier, redirect_uri: REDIRECT, client_id: clientId });
+      const t = await tokenRequest(a.url, { grant_type: 'authorization_code', code: c.code, code_verifier: c.verifier, redirect_uri: REDIRECT, client_id: clientId });
       accessToken = String(t.json.access_token);
       refreshToken = String(t.json.refresh_token);
       upstream = await startEchoUpstream();
@@ -99,7 +94,7 @@ describe('companion replicas on Redis', () => {
     });
 
     it('the token endpoint fails closed with a clear 503', async () => {
-      const r = await token(a.url, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+      const r = await tokenRequest(a.url, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
       assert.equal(r.status, 503, JSON.stringify(r.json));
       assert.ok(typeof r.json.error === 'string', 'an error code in the body');
     });

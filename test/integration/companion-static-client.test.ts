@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { authorizeInBrowser, pkce, startTestCompanion, USERS, type TestCompanion } from '../support/companion.ts';
+import { authorizeInBrowser, pkce, startTestCompanion, tokenRequest, USERS, type TestCompanion } from '../support/companion.ts';
 import { request, type HttpResponse } from '../support/http.ts';
 
 const RESOURCE = 'http://127.0.0.1:1/mcp';
@@ -151,14 +151,9 @@ describe('registration.static_client', () => {
     assert.match(consentPage.body, /shared by every app that registers here: the app is not verified/);
     const back = new URL(redirect);
     assert.equal(back.origin + back.pathname, redirectUri);
-    const res = await fetch(`${as.issuer}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: reg.client_id }).toString(),
-    });
-    const json = await res.json() as { access_token: string };
-    assert.equal(res.status, 200, JSON.stringify(json));
-    const claims = decodeJwt(json.access_token);
+    const res = await tokenRequest(as.issuer, { grant_type: 'authorization_code', code: back.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: reg.client_id });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    const claims = decodeJwt(String(res.json.access_token));
     assert.equal(claims.client_id, 'mcp-clients');
     assert.equal(claims.sub, 'alice');
   });

@@ -147,6 +147,12 @@ export async function registerClient(issuer: string, metadata: Record<string, un
   return body;
 }
 
+/** POST `params` to `<base>/token`; status and JSON body (`{}` when the body is not JSON). */
+export async function tokenRequest(base: string, params: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${base}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+}
+
 /** What the person does on the pages. */
 export interface BrowserSteps {
   username: string;

@@ -5,7 +5,7 @@
  * @module
  */
 import assert from 'node:assert/strict';
-import { pkce } from './companion.ts';
+import { pkce, tokenRequest } from './companion.ts';
 import { createUserAgent, parseForms } from './user-agent.ts';
 
 /** Where the authorization happens and who signs in. */
@@ -22,12 +22,6 @@ export interface FederatedSignIn {
   scope: string;
   login: string;
   password: string;
-}
-
-/** POST `params` to `<base>/token`; status and JSON body. */
-export async function tokenRequest(base: string, params: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${base}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
-  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
 }
 
 /** Sign in at the IdP, allow, redeem the code; returns the token response (asserted 200). */

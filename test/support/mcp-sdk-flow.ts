@@ -2,7 +2,8 @@
  * The phases of the MCP authorization flow that every SDK end-to-end test asserts the same way,
  * whoever the person signs in with: the nginx routes to the companion, the discovery and
  * registration the SDK does after a 401, the tool calls with a token, and refresh rotation with
- * reuse detection. The sign-in itself differs per test and stays in the test.
+ * reuse detection, and the browser's return to the client with the code. The sign-in itself
+ * differs per test and stays in the test.
  */
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -10,6 +11,7 @@ import { discoverAuthorizationServerMetadata, refreshAuthorization, Unauthorized
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientInformationFull, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { LoggingMessageNotificationSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
 import type { TestOAuthClient } from './mcp-oauth-client.ts';
 
 /** The AS routes of docker/nginx/nginx.conf, pointed at the companion's port. */
@@ -86,6 +88,32 @@ export async function discoverAndRegister(f: SdkFlow, clientName: string): Promi
   assert.equal(authUrl.searchParams.get('resource'), f.resource);
   assert.equal(authUrl.searchParams.get('code_challenge_method'), 'S256');
   return { transport, registered: registered as OAuthClientInformationFull, authUrl };
+}
+
+/**
+ * The browser lands on the client's redirect URI (`redirect`, the last hop of the sign-in) with
+ * the issuer (RFC 9207) and the state the SDK sent; the SDK redeems the code. The tokens are an
+ * access token of type at+jwt, issued by the issuer for the resource, and a refresh token; the
+ * access token's claims are returned for the test's own checks. `landing` names the first check.
+ */
+export async function finishAuthorization(
+  f: SdkFlow,
+  transport: StreamableHTTPClientTransport,
+  redirect: string,
+  landing?: string,
+): Promise<{ tokens: OAuthTokens & { refresh_token: string }; claims: JWTPayload }> {
+  const back = new URL(redirect);
+  assert.equal(back.origin + back.pathname, String(f.oauth.redirectUrl), landing);
+  assert.equal(back.searchParams.get('iss'), f.issuer, 'RFC 9207');
+  assert.equal(back.searchParams.get('state'), f.oauth.states.at(-1));
+  await transport.finishAuth(back.searchParams.get('code')!);
+  const tokens = await f.oauth.tokens();
+  assert.ok(tokens?.access_token && tokens.refresh_token);
+  assert.equal(decodeProtectedHeader(tokens.access_token).typ, 'at+jwt');
+  const claims = decodeJwt(tokens.access_token);
+  assert.equal(claims.iss, f.issuer);
+  assert.equal(claims.aud, f.resource);
+  return { tokens: tokens as OAuthTokens & { refresh_token: string }, claims };
 }
 
 /** A fresh connection with the token: tools/list, then a tool call streamed over SSE. */

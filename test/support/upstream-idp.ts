@@ -61,6 +61,27 @@ export interface UpstreamIdp {
   stop(): Promise<void>;
 }
 
+/**
+ * The companion's `login.oidc` block, indented to sit under `authorization_server:`, for an IdP
+ * started here: the companion is client `mcp-authz` with its secret in the IDP_SECRET variable,
+ * asks for openid email profile, takes verified example.com addresses only, reads `groups`, and
+ * grants mcp:tools to every person and mcp:admin too to the `admins` (email addresses).
+ */
+export function loginOidcYaml(idpIssuer: string, admins: string[] = []): string {
+  const adminLines = admins.length > 0 ? `      admin_users: [${admins.join(', ')}]\n      admin_scopes: [mcp:admin]\n` : '';
+  return `  login:
+    oidc:
+      issuer: ${idpIssuer}
+      client_id: mcp-authz
+      client_secret_env: IDP_SECRET
+      scopes: [openid, email, profile]
+      allowed_email_domains: [example.com]
+      require_email_verified: true
+      groups_claim: groups
+      user_scopes: [mcp:tools]
+${adminLines}`;
+}
+
 /** Start an upstream IdP. */
 export async function startUpstreamIdp(o: UpstreamIdpOptions): Promise<UpstreamIdp> {
   const groupsClaim = o.groupsClaim ?? 'groups';

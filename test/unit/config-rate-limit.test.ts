@@ -4,19 +4,12 @@ import { toCoreConfig } from '../../src/config/app-config.ts';
 import { parseConfig, type LoadResult } from '../../src/config/load.ts';
 import { maskSecrets } from '../../src/config/mask.ts';
 import { collectWarnings } from '../../src/config/warnings.ts';
-import { errorLines, validConfig as ok } from '../support/config-results.ts';
+import { errorLines, oneEndpointYaml, validConfig as ok } from '../support/config-results.ts';
 
 /** One endpoint with `rate_limit: <limit>` (omitted when undefined), plus top-level `extra`. */
 function withLimit(limit: string | undefined, extra = ''): LoadResult {
-  return parseConfig(
-    `endpoints:
-  - path: /mcp
-    resource: https://mcp.example.com/mcp
-    upstream: http://127.0.0.1:3000
-    strategies: [{ type: none }]
-${limit === undefined ? '' : `    rate_limit: ${limit}\n`}${extra}`,
-    { REDIS_URL: 'redis://:s3cret-pass@127.0.0.1:6379/2' },
-  );
+  const rateLimit = limit === undefined ? '' : `    rate_limit: ${limit}\n`;
+  return parseConfig(oneEndpointYaml(rateLimit + extra), { REDIS_URL: 'redis://:s3cret-pass@127.0.0.1:6379/2' });
 }
 
 describe('config: endpoints[].rate_limit', () => {
