@@ -5,6 +5,7 @@
  */
 import type { CoreConfig, EndpointConfig } from '../core/config-types.ts';
 import type { ToolGateConfig } from '../core/tool-gate-config.ts';
+import { endpointIdent } from './conf-names.ts';
 import { limitedName } from './rate-limit-conf.ts';
 
 /** Whether the endpoint has per-tool rules (and so the tool gate). */
@@ -17,7 +18,7 @@ export function hasToolRules(e: EndpointConfig): boolean {
  * then proxies), else a named location that proxies.
  */
 export function upstreamLocation(e: EndpointConfig): string {
-  return e.rate_limit ? limitedName(e) : '@mcp_authz_up_' + e.id.replace(/-/g, '_');
+  return e.rate_limit ? limitedName(e) : '@mcp_authz_up_' + endpointIdent(e);
 }
 
 /** Endpoint id → its gate, for every endpoint with per-tool rules. */
