@@ -40,8 +40,8 @@ export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries
         return { decision: d.action === 'allow' ? applyRequestRules(d, req, config, endpoint, options) : denial(req, config, endpoint, d.reason), cached: true };
       }
       if (key && hit) entries.delete(key);
-      // An allow here is a public sub-path's: the request rules still apply to it, as in decide().
-      const decision = pre ? (pre.action === 'allow' && endpoint ? applyRequestRules(pre, req, config, endpoint, options) : pre) : await decide(req, config, ports, options);
+      // Core decides every miss, a prechecked or public-path request too (its request rules apply).
+      const decision = await decide(req, config, ports, options);
       const ttl = decision.cacheTtl ?? 0;
       if (key && ttl > 0) {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
