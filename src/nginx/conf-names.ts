@@ -1,6 +1,7 @@
 /**
- * Pieces every nginx conf renderer shares: the vetting of values placed in the conf, and the
- * spelling of endpoint ids and header names inside nginx identifiers and variables.
+ * Pieces every nginx conf renderer shares: the vetting of values placed in the conf, the spelling
+ * of endpoint ids and header names inside nginx identifiers and variables, and how an https
+ * service is reached.
  */
 import type { EndpointConfig } from '../core/config-types.ts';
 
@@ -26,4 +27,12 @@ export function httpHeaderVar(header: string): string {
 /** The variable nginx fills from a header of the upstream's (or auth_request's) reply. */
 export function upstreamHeaderVar(header: string): string {
   return '$upstream_http_' + header.toLowerCase().replace(/-/g, '_');
+}
+
+/** Where Debian/Ubuntu keep the system CA bundle, to verify https services. */
+export const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+/** An `upstream { server … }` address: the URL's authority with the scheme's default port made explicit. */
+export function serverAddress(authority: string, url: string): string {
+  return /:\d+$/.test(authority) ? authority : authority + (/^https/i.test(url) ? ':443' : ':80');
 }

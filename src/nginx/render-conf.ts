@@ -18,7 +18,7 @@ import { EXPOSE_HEADERS } from '../core/cors.ts';
 import { headersToRemove } from '../core/identity-headers.ts';
 import { splitUrl } from '../core/url.ts';
 import { jwksLocation, jwksUris } from '../njs/jwks-locations.ts';
-import { confValue, endpointIdent, upstreamHeaderVar } from './conf-names.ts';
+import { confValue, endpointIdent, serverAddress, upstreamHeaderVar } from './conf-names.ts';
 import { postBlocks } from './post-conf.ts';
 import { checkKeyConf, sendCheckKey } from './check-key.ts';
 import { IDENTITY_SLOTS, slotHeader } from '../njs/identity-slots.ts';
@@ -80,9 +80,8 @@ function corsMap(config: CoreConfig): string {
 function upstreamBlock(e: EndpointConfig): string {
   const u = splitUrl(e.upstream);
   const authority = u ? u.origin.replace(/^https?:\/\//i, '') : e.upstream;
-  const hostPort = /:\d+$/.test(authority) ? authority : authority + (/^https/i.test(e.upstream) ? ':443' : ':80');
   return `upstream ${upstreamName(e)} {
-    server ${confValue(hostPort, 'upstream')};
+    server ${confValue(serverAddress(authority, e.upstream), 'upstream')};
     keepalive 16;    # reuse upstream connections
 }`;
 }

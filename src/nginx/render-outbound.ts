@@ -18,7 +18,7 @@ import { splitUrl } from '../core/url.ts';
 import { ARGS_HEADER, CREDENTIAL_FETCH_PREFIX, CREDENTIAL_HEADER, credentialLocation, tokenLocation } from '../njs/credential-locations.ts';
 import { scriptEnv } from './upstream-scripts-plugin.ts';
 import { sendCheckKey } from './check-key.ts';
-import { confValue, endpointIdent, upstreamHeaderVar } from './conf-names.ts';
+import { CA_BUNDLE, confValue, endpointIdent, serverAddress, upstreamHeaderVar } from './conf-names.ts';
 
 
 function tokenAuth(e: EndpointConfig): UpstreamTokenAuth | null {
@@ -54,9 +54,8 @@ proxy_cache_path ${cachePath}-credentials levels=1:2 keys_zone=mcp_authz_credent
       if (!a.token_endpoint) throw new Error('endpoint ' + e.id + ': upstream_auth.token_endpoint was not discovered');
       const u = splitUrl(a.token_endpoint);
       const authority = u ? u.origin.replace(/^https?:\/\//i, '') : '';
-      const hostPort = /:\d+$/.test(authority) ? authority : authority + (/^https/i.test(a.token_endpoint) ? ':443' : ':80');
       out.push(`upstream ${tokenUpstream(e)} {
-    server ${confValue(hostPort, 'token_endpoint')};
+    server ${confValue(serverAddress(authority, a.token_endpoint), 'token_endpoint')};
 }`);
     });
   }
@@ -118,7 +117,7 @@ ${exchange ? '        # The subject token travels in the check request\'s Author
 ${a.auth_method === 'client_secret_basic' ? '        proxy_set_header Authorization "Basic $mcp_authz_token_auth";\n' : ''}${https ? `        proxy_ssl_server_name on;
         proxy_ssl_name ${confValue(authority.replace(/:\d+$/, ''), 'token_endpoint')};
         proxy_ssl_verify on;
-        proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;
+        proxy_ssl_trusted_certificate ${CA_BUNDLE};
 ` : ''}        proxy_connect_timeout 5s;
         proxy_read_timeout 10s;
     }`);
