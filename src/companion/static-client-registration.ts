@@ -32,7 +32,7 @@ export type RegistrationRequest =
   | { ok: false; error: 'invalid_client_metadata' | 'invalid_redirect_uri'; description: string };
 
 /** Read the metadata document of a registration request (`body` null: over the size limit). */
-export function parseRegistrationRequest(contentType: string | undefined, body: string | null): RegistrationRequest {
+function parseRegistrationRequest(contentType: string | undefined, body: string | null): RegistrationRequest {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   // RFC 7591 §3.1: the metadata is sent as a JSON document.
   if (type !== 'application/json') return { ok: false, error: 'invalid_client_metadata', description: 'send the client metadata as application/json (RFC 7591 §3.1)' };

@@ -15,7 +15,7 @@ const headerName = checkedString((v) =>
 ).transform((v) => v.toLowerCase());
 
 /** The language a file name implies, or undefined. */
-export function languageOf(file: string): ScriptLanguage | undefined {
+function languageOf(file: string): ScriptLanguage | undefined {
   if (/\.(js|mjs|cjs)$/i.test(file)) return 'javascript';
   if (/\.lua$/i.test(file)) return 'lua';
   return undefined;

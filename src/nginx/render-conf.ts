@@ -314,7 +314,7 @@ function proxiedFromNamedLocation(e: EndpointConfig): boolean {
  * streaming, CORS. Part of endpoint-<id>.conf, or, for a rate-limited or tool-gated endpoint, its
  * own file endpoint-<id>-upstream.conf included by the named location that proxies.
  */
-export function endpointUpstreamConf(config: CoreConfig, e: EndpointConfig): string {
+function endpointUpstreamConf(config: CoreConfig, e: EndpointConfig): string {
   const names = config.identity_headers;
   const outboundNames = outboundSetNames(e);
   const removed = headersToRemove(e, names).filter(function (h) {
