@@ -14,17 +14,17 @@
 import type { CoreConfig, EndpointConfig } from '../core/types.ts';
 import { headersToRemove } from '../core/identity-headers.ts';
 import { passedHeaderNames } from '../core/header-allow-list.ts';
-import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
+import { bodyLimit, hasToolRules } from '../core/tool-rules.ts';
 import { httpHeaderVar } from './conf-names.ts';
 import { upstreamRewrite } from './named-upstream-rewrite.ts';
 import { outboundSetNames } from './render-outbound.ts';
-import { hasToolRules, upstreamLocation } from './tool-gates.ts';
+import { upstreamLocation } from './tool-gates.ts';
 
 export { hasToolRules };
 
 /** Directives ending an endpoint location with tool rules (instead of its proxy_pass block). */
 export function toolGateDirectives(e: EndpointConfig): string {
-  const limit = e.max_body_bytes || DEFAULT_MAX_BODY_BYTES;
+  const limit = bodyLimit(e);
   return `# Per-tool rules: the body is read into memory (one buffer as large as the limit, so never a
 # temp file), then njs judges its JSON-RPC tools/call after auth_request allowed the request, and
 # continues to ${upstreamLocation(e)} (same body, streamed response) or answers 403/400/413 itself.

@@ -5,13 +5,9 @@
  */
 import type { CoreConfig, EndpointConfig } from '../core/config-types.ts';
 import type { ToolGateConfig } from '../core/tool-gate-config.ts';
+import { hasToolRules } from '../core/tool-rules.ts';
 import { endpointIdent } from './conf-names.ts';
 import { limitedName } from './rate-limit-conf.ts';
-
-/** Whether the endpoint has per-tool rules (and so the tool gate). */
-export function hasToolRules(e: EndpointConfig): boolean {
-  return !!(e.tools && e.tools.length);
-}
 
 /**
  * Where the tool gate sends an allowed request: the endpoint's rate limit when it has one (which
