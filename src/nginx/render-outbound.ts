@@ -12,7 +12,7 @@
  *   /_mcp_authz/token/<id>       one POST to the token endpoint, client headers never sent.
  */
 import type { CoreConfig, EndpointConfig } from '../core/types.ts';
-import type { UpstreamTokenAuth } from '../core/upstream-auth-config.ts';
+import { isTokenAuth, type UpstreamTokenAuth } from '../core/upstream-auth-config.ts';
 import { upstreamHeaderName } from '../core/upstream-credential.ts';
 import { splitUrl } from '../core/url.ts';
 import { ARGS_HEADER, CREDENTIAL_FETCH_PREFIX, CREDENTIAL_HEADER, credentialLocation, tokenLocation } from '../njs/credential-locations.ts';
@@ -23,7 +23,7 @@ import { CA_BUNDLE, confValue, endpointIdent, serverAddress, upstreamHeaderVar }
 
 function tokenAuth(e: EndpointConfig): UpstreamTokenAuth | null {
   const a = e.upstream_auth;
-  return a && (a.type === 'client_credentials' || a.type === 'token_exchange') ? a : null;
+  return isTokenAuth(a) ? a : null;
 }
 
 function tokenUpstream(e: EndpointConfig): string {

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { EndpointConfig, Principal, Result, UpstreamCredential } from '../core/types.ts';
-import type { UpstreamScriptAuth, UpstreamTokenAuth } from '../core/upstream-auth-config.ts';
+import { isTokenAuth, type UpstreamScriptAuth, type UpstreamTokenAuth } from '../core/upstream-auth-config.ts';
 import { requestToken, type IssuedToken } from './token-request.ts';
 
 /** What a script's default export receives. */
@@ -164,7 +164,7 @@ export function createUpstreamCredentials(o: UpstreamCredentialOptions = {}): Up
 
   return function upstreamCredential(endpoint, principal, subjectToken) {
     const a = endpoint.upstream_auth;
-    if (a && (a.type === 'client_credentials' || a.type === 'token_exchange')) return tokenCredential(endpoint, a, subjectToken);
+    if (isTokenAuth(a)) return tokenCredential(endpoint, a, subjectToken);
     if (a && a.type === 'script') return scriptCredential(endpoint, a, principal, subjectToken);
     return Promise.resolve({ ok: false, reason: UNAVAILABLE, detail: 'no fetched credential for this endpoint' });
   };
