@@ -35,6 +35,11 @@ export function tokenRequestForm(a: UpstreamTokenAuth, subjectToken: string | nu
   return { body: formBody(pairs), basic: basic };
 }
 
+/** Whether a token endpoint status is worth another attempt (5xx, 429); other answers are final. */
+export function retryableTokenStatus(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
 /** A token response body (RFC 6749 §5.1), parsed; null when it has no usable access_token. */
 export function parseTokenResponse(text: string): { accessToken: string; expiresIn: number | null } | null {
   let json: Record<string, unknown>;
