@@ -7,7 +7,7 @@
  * remote answer); a hit rebuilds it for this request, so its CORS headers follow this Origin.
  */
 import { createHash } from 'node:crypto';
-import { bypassDecision } from '../core/bypass-decision.ts';
+import { isBypassed } from '../core/bypass.ts';
 import { decide, endpointFor, precheck, type DecideOptions } from '../core/decide.ts';
 import { decisionCacheKey } from '../core/decision-cache-key.ts';
 import { isMetadataPath } from '../core/metadata-route.ts';
@@ -31,8 +31,8 @@ export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries
       const endpoint = isMetadataPath(req.path) ? null : endpointFor(req, config, options);
       // Only token decisions are cached, and only after core's token-independent checks pass.
       // A public sub-path too: its answer depends on the path, which the key leaves out.
-      const pre = endpoint ? precheck(req, config, endpoint) ?? bypassDecision(req, config, endpoint) : null;
-      const key = endpoint && authorization && !pre ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256) : null;
+      const uncached = !endpoint || precheck(req, config, endpoint) !== null || isBypassed(endpoint, req.path);
+      const key = endpoint && authorization && !uncached ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256) : null;
       const hit = key ? entries.get(key) : undefined;
       if (endpoint && key && hit && hit.until > ports.now()) {
         const d = hit.decision;
