@@ -6,7 +6,6 @@
  * A denial is kept only when core gave it a `cacheTtl` (an inactive introspected token, an invalid
  * remote answer); a hit rebuilds it for this request, so its CORS headers follow this Origin.
  */
-import { createHash } from 'node:crypto';
 import { isBypassed } from '../core/bypass.ts';
 import { decide, endpointFor, precheck, type DecideOptions } from '../core/decide.ts';
 import { decisionCacheKey } from '../core/decision-cache-key.ts';
@@ -14,13 +13,12 @@ import { isMetadataPath } from '../core/metadata-route.ts';
 import { applyRequestRules } from '../core/request-rules.ts';
 import { denial } from '../core/responses.ts';
 import type { CoreConfig, CoreRequest, Decision, Ports } from '../core/types.ts';
+import { sha256Base64url } from './sha256.ts';
 
 export interface CachedDecider {
   /** Decide, answering from the cache when an equal request was allowed recently. */
   decide(req: CoreRequest, options?: DecideOptions): Promise<{ decision: Decision; cached: boolean }>;
 }
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');
 
 /** Wrap core's decide with the cache; `maxEntries` bounds memory. */
 export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries = 10_000): CachedDecider {
@@ -32,7 +30,7 @@ export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries
       // Only token decisions are cached, and only after core's token-independent checks pass.
       // A public sub-path too: its answer depends on the path, which the key leaves out.
       const uncached = !endpoint || precheck(req, config, endpoint) !== null || isBypassed(endpoint, req.path);
-      const key = endpoint && authorization && !uncached ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256) : null;
+      const key = endpoint && authorization && !uncached ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256Base64url) : null;
       const hit = key ? entries.get(key) : undefined;
       if (endpoint && key && hit && hit.until > ports.now()) {
         const d = hit.decision;

@@ -9,9 +9,9 @@
  * because of Redis. Authorization itself never depends on this store: a request reaches the limiter
  * only after core allowed it.
  */
-import { createHash } from 'node:crypto';
 import { createRedisClient, withTimeout } from '../companion/storage/redis-client.ts';
 import { Script } from '../companion/storage/redis-scripts.ts';
+import { sha256Base64url } from './sha256.ts';
 import { createMemoryRateLimiter, gcraParams, type RateLimiter, type RateLimitVerdict } from './rate-limiter.ts';
 
 /**
@@ -52,12 +52,11 @@ export function createRedisRateLimiter(o: RedisRateLimiterOptions): RateLimiter 
   // at once and the fallback counts.
   client.connect().catch(() => undefined);
   const fallback = createMemoryRateLimiter();
-  const digest = (subject: string) => createHash('sha256').update(subject).digest('base64url');
 
   return {
     async take(endpoint, subject, limit): Promise<RateLimitVerdict> {
       const { interval, tolerance } = gcraParams(limit);
-      const key = o.keyPrefix + endpoint + ':' + digest(subject);
+      const key = o.keyPrefix + endpoint + ':' + sha256Base64url(subject);
       try {
         const reply = await withTimeout(script.run(client, [key], [String(interval), String(tolerance)]), o.timeoutMs, `rate-limit store did not answer within ${o.timeoutMs} ms`);
         if (!Array.isArray(reply) || reply.length !== 2) throw new Error('unexpected reply from the rate-limit script');
