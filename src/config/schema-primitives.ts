@@ -3,6 +3,7 @@
  * authorization server), so every part words its errors the same way.
  */
 import { z } from 'zod';
+import { hasQueryOrFragment, httpsUrlProblem } from './url-rules.ts';
 
 /** A string check whose message (if any) becomes an issue at the value's path. */
 export function checkedString(problem: (value: string) => string | undefined) {
@@ -39,3 +40,11 @@ export const scopeToken = checkedString((v) =>
 
 /** A list that defaults to empty. */
 export const stringList = <T extends z.ZodType<string>>(item: T) => z.array(item).default(() => []);
+
+/** An https URL (http only on loopback). */
+export const httpsUrl = checkedString(httpsUrlProblem);
+
+/** An issuer identifier: an https URL without query or fragment (RFC 8414 §2). */
+export const issuerUrl = checkedString(
+  (v) => httpsUrlProblem(v) ?? (hasQueryOrFragment(v) ? 'must not contain a query or fragment' : undefined),
+);

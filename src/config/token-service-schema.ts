@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import type { RemoteStrategy } from '../core/config-types.ts';
 import type { AppIntrospectionStrategy } from './app-config.ts';
-import { checkedString, int, isRecord, nonEmpty, stringList } from './schema-primitives.ts';
-import { hasQueryOrFragment, httpsUrlProblem, stripTrailingSlash } from './url-rules.ts';
+import { checkedString, int, isRecord, issuerUrl, nonEmpty, stringList } from './schema-primitives.ts';
+import { httpsUrlProblem, stripTrailingSlash } from './url-rules.ts';
 
 /** Characters that cannot go into the generated nginx `proxy_pass` (quotes, `$`, `;`, braces, space). */
 const CONF_UNSAFE = /[\s"'\\$;{}]/;
@@ -14,10 +14,6 @@ const CONF_UNSAFE = /[\s"'\\$;{}]/;
 const serviceUrl = checkedString(
   (v) => httpsUrlProblem(v) ?? (v.includes('#') ? 'must not contain a fragment' : undefined)
     ?? (CONF_UNSAFE.test(v) ? 'must not contain spaces, quotes, "\\", "$", ";", "{" or "}"' : undefined),
-);
-
-const issuerUrl = checkedString(
-  (v) => httpsUrlProblem(v) ?? (hasQueryOrFragment(v) ? 'must not contain a query or fragment' : undefined),
 );
 
 /** Headers the runtime sets itself; a static copy would conflict or smuggle. */
