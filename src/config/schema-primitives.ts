@@ -48,3 +48,14 @@ export const httpsUrl = checkedString(httpsUrlProblem);
 export const issuerUrl = checkedString(
   (v) => httpsUrlProblem(v) ?? (hasQueryOrFragment(v) ? 'must not contain a query or fragment' : undefined),
 );
+
+/**
+ * Header names: letters, digits and '-'. nginx drops headers containing '_' by default and the
+ * generated config embeds these names, so nothing else is safe.
+ */
+export function headerNameProblem(v: string): string | undefined {
+  return /^[A-Za-z][A-Za-z0-9-]*$/.test(v) ? undefined : 'must be a header name made of letters, digits and "-"';
+}
+
+/** A header name as written (see {@link headerNameProblem}). */
+export const headerName = checkedString(headerNameProblem);
