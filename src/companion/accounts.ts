@@ -28,7 +28,7 @@ export interface Accounts {
 }
 
 /** The claims of a configured user. */
-export function userClaims(user: AsUser): AccountClaims {
+function userClaims(user: AsUser): AccountClaims {
   return {
     sub: user.username,
     ...(user.email !== null ? { email: user.email, email_verified: true } : {}),

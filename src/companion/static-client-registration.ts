@@ -12,10 +12,10 @@
  * asked of the client itself (exact match; a loopback redirect on any port for a native client,
  * RFC 8252 §7.3), so what /register accepts and what /authorize accepts cannot drift apart.
  */
-import type { IncomingMessage } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { CompanionLog } from './companion-log.ts';
 import type { ProviderMiddleware } from './mcp-middleware.ts';
+import { readCappedBody } from './read-body.ts';
 import { ROUTES } from './routes.ts';
 
 /** Largest registration request read (oidc-provider's own JSON limit is of this order). */
@@ -32,7 +32,7 @@ export type RegistrationRequest =
   | { ok: false; error: 'invalid_client_metadata' | 'invalid_redirect_uri'; description: string };
 
 /** Read the metadata document of a registration request (`body` null: over the size limit). */
-export function parseRegistrationRequest(contentType: string | undefined, body: string | null): RegistrationRequest {
+function parseRegistrationRequest(contentType: string | undefined, body: string | null): RegistrationRequest {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   // RFC 7591 §3.1: the metadata is sent as a JSON document.
   if (type !== 'application/json') return { ok: false, error: 'invalid_client_metadata', description: 'send the client metadata as application/json (RFC 7591 §3.1)' };
@@ -56,20 +56,6 @@ export function parseRegistrationRequest(contentType: string | undefined, body: 
   return { ok: true, redirectUris: uris as string[] };
 }
 
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // An oversized body is drained, not kept, and refused once it ends.
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('error', () => resolve(null));
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')));
-  });
-}
-
 /** What {@link staticClientRegistration} needs. */
 export interface StaticClientRegistrationDeps {
   provider: Provider;
@@ -91,7 +77,7 @@ export function staticClientRegistration(d: StaticClientRegistrationDeps): Provi
       return;
     }
     ctx.set('Cache-Control', 'no-store');
-    const request = parseRegistrationRequest(ctx.get('Content-Type') || undefined, await readBody(ctx.req));
+    const request = parseRegistrationRequest(ctx.get('Content-Type') || undefined, await readCappedBody(ctx.req, MAX_BODY_BYTES));
     const client = await d.provider.Client.find(d.clientId);
     if (client === undefined) throw new Error(`registration.static_client ${d.clientId} is not a loaded client`);
     let refusal = request.ok ? undefined : request;

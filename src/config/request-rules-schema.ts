@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { EndpointConfig } from '../core/config-types.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
-import { checkedString, int, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
+import { checkedString, headerNameProblem, int, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 
 // Printable ASCII without spaces: MCP tool names are letters, digits, '_', '-', '.', '/'.
 const toolGlob = checkedString((v) =>
@@ -26,7 +26,8 @@ const toolRule = z
   });
 
 const passHeader = checkedString((v) => {
-  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(v)) return 'must be a header name made of letters, digits and "-"';
+  const problem = headerNameProblem(v);
+  if (problem !== undefined) return problem;
   if (v.toLowerCase() === 'authorization') return 'Authorization is passed only with pass_authorization: true';
   return undefined;
 }).transform((v) => v.toLowerCase());

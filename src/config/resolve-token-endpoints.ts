@@ -3,6 +3,7 @@
  * was configured. The nginx module needs it at generation time (a fixed proxy_pass); the Node
  * service discovers lazily instead, so a token endpoint that is down at start-up is retried.
  */
+import { isTokenAuth } from '../core/upstream-auth-config.ts';
 import type { AppConfig } from './app-config.ts';
 import type { ConfigError } from './config-error.ts';
 import type { FetchJson } from './resolve-discovery.ts';
@@ -15,7 +16,7 @@ export async function resolveTokenEndpoints(config: AppConfig, fetchJson: FetchJ
   const errors: ConfigError[] = [];
   const endpoints = await Promise.all(config.endpoints.map(async (endpoint, i) => {
     const a = endpoint.upstream_auth;
-    if (!a || (a.type !== 'client_credentials' && a.type !== 'token_exchange') || a.token_endpoint || !a.issuer) return endpoint;
+    if (!isTokenAuth(a) || a.token_endpoint || !a.issuer) return endpoint;
     const url = `${stripTrailingSlash(a.issuer)}/.well-known/openid-configuration`;
     const at = `endpoints[${i}].upstream_auth`;
     try {

@@ -3,6 +3,7 @@
  * authorization server), so every part words its errors the same way.
  */
 import { z } from 'zod';
+import { hasQueryOrFragment, httpsUrlProblem } from './url-rules.ts';
 
 /** A string check whose message (if any) becomes an issue at the value's path. */
 export function checkedString(problem: (value: string) => string | undefined) {
@@ -39,3 +40,22 @@ export const scopeToken = checkedString((v) =>
 
 /** A list that defaults to empty. */
 export const stringList = <T extends z.ZodType<string>>(item: T) => z.array(item).default(() => []);
+
+/** An https URL (http only on loopback). */
+export const httpsUrl = checkedString(httpsUrlProblem);
+
+/** An issuer identifier: an https URL without query or fragment (RFC 8414 §2). */
+export const issuerUrl = checkedString(
+  (v) => httpsUrlProblem(v) ?? (hasQueryOrFragment(v) ? 'must not contain a query or fragment' : undefined),
+);
+
+/**
+ * Header names: letters, digits and '-'. nginx drops headers containing '_' by default and the
+ * generated config embeds these names, so nothing else is safe.
+ */
+export function headerNameProblem(v: string): string | undefined {
+  return /^[A-Za-z][A-Za-z0-9-]*$/.test(v) ? undefined : 'must be a header name made of letters, digits and "-"';
+}
+
+/** A header name as written (see {@link headerNameProblem}). */
+export const headerName = checkedString(headerNameProblem);

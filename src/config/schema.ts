@@ -14,11 +14,10 @@ import { finishIntrospection, introspectionStrategy, remoteStrategy } from './to
 import { endpointRateLimit, rateLimitsSettings } from './rate-limit-schema.ts';
 import { bypassList, checkUpstreamRules, upstreamAuth } from './upstream-auth-schema.ts';
 import { finishScript, scriptStrategySchema } from './script-schema.ts';
-import { checkedString, int, isRecord, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
+import { checkedString, headerName, httpsUrl, int, isRecord, issuerUrl, nonEmpty, scopeToken, stringList } from './schema-primitives.ts';
 import { deriveEndpointId, endpointPathProblem, ENDPOINT_ID } from './path-rules.ts';
 import {
   canonicalResource,
-  hasQueryOrFragment,
   httpsUrlProblem,
   normaliseOrigin,
   stripTrailingSlash,
@@ -36,18 +35,7 @@ export const MIN_SECRET_LENGTH = 16;
 /** Strategy `type` values, in the order used by error messages. */
 export const STRATEGY_TYPES = ['jwt', 'apikey', 'bearer', 'trusted_header', 'none', 'introspection', 'remote', 'script'] as const;
 
-// Letters, digits and '-': nginx drops headers containing '_' by default and generated config
-// embeds these names, so nothing else is safe.
-const headerName = checkedString((v) =>
-  /^[A-Za-z][A-Za-z0-9-]*$/.test(v) ? undefined : 'must be a header name made of letters, digits and "-"',
-);
 const lowerHeaderName = headerName.transform((v) => v.toLowerCase());
-
-const httpsUrl = checkedString(httpsUrlProblem);
-
-const issuerUrl = checkedString(
-  (v) => httpsUrlProblem(v) ?? (hasQueryOrFragment(v) ? 'must not contain a query or fragment' : undefined),
-);
 
 const emailPattern = checkedString((v) =>
   /^(\*|[^\s@*]+)@[^\s@*]+$/.test(v) ? undefined : 'must be an email address or "*@domain"',

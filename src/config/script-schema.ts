@@ -5,17 +5,14 @@
  */
 import { z } from 'zod';
 import type { ScriptLanguage, ScriptStrategy } from '../core/script-config.ts';
-import { checkedString, int, nonEmpty, stringList } from './schema-primitives.ts';
+import { headerName, int, nonEmpty, stringList } from './schema-primitives.ts';
 
 const LANGUAGES = ['javascript', 'lua'] as const;
 
-// The same rule as every other header name in the file (written into nginx directives).
-const headerName = checkedString((v) =>
-  /^[A-Za-z][A-Za-z0-9-]*$/.test(v) ? undefined : 'must be a header name made of letters, digits and "-"',
-).transform((v) => v.toLowerCase());
+const lowerHeaderName = headerName.transform((v) => v.toLowerCase());
 
 /** The language a file name implies, or undefined. */
-export function languageOf(file: string): ScriptLanguage | undefined {
+function languageOf(file: string): ScriptLanguage | undefined {
   if (/\.(js|mjs|cjs)$/i.test(file)) return 'javascript';
   if (/\.lua$/i.test(file)) return 'lua';
   return undefined;
@@ -30,7 +27,7 @@ export const scriptStrategySchema = z
     timeout_ms: int(1, 10_000).default(100),
     memory_mb: int(16, 4096).default(64),
     // Credentials the script reads (a session or tenant header): never passed to the upstream.
-    strip_headers: stringList(headerName),
+    strip_headers: stringList(lowerHeaderName),
   })
   .superRefine((s, ctx) => {
     if (s.language === undefined && languageOf(s.file) === undefined) {

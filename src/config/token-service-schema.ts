@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import type { RemoteStrategy } from '../core/config-types.ts';
 import type { AppIntrospectionStrategy } from './app-config.ts';
-import { checkedString, int, isRecord, nonEmpty, stringList } from './schema-primitives.ts';
-import { hasQueryOrFragment, httpsUrlProblem, stripTrailingSlash } from './url-rules.ts';
+import { checkedString, headerNameProblem, int, isRecord, issuerUrl, nonEmpty, stringList } from './schema-primitives.ts';
+import { httpsUrlProblem, stripTrailingSlash } from './url-rules.ts';
 
 /** Characters that cannot go into the generated nginx `proxy_pass` (quotes, `$`, `;`, braces, space). */
 const CONF_UNSAFE = /[\s"'\\$;{}]/;
@@ -16,15 +16,12 @@ const serviceUrl = checkedString(
     ?? (CONF_UNSAFE.test(v) ? 'must not contain spaces, quotes, "\\", "$", ";", "{" or "}"' : undefined),
 );
 
-const issuerUrl = checkedString(
-  (v) => httpsUrlProblem(v) ?? (hasQueryOrFragment(v) ? 'must not contain a query or fragment' : undefined),
-);
-
 /** Headers the runtime sets itself; a static copy would conflict or smuggle. */
 const RESERVED_HEADERS = ['content-type', 'content-length', 'host', 'connection', 'transfer-encoding', 'accept'];
 
 function staticHeaderProblem(name: string): string | undefined {
-  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(name)) return 'must be a header name made of letters, digits and "-"';
+  const problem = headerNameProblem(name);
+  if (problem !== undefined) return problem;
   return RESERVED_HEADERS.includes(name.toLowerCase()) ? 'is set by mcp-authz itself and cannot be configured' : undefined;
 }
 

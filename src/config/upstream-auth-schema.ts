@@ -4,22 +4,11 @@
  */
 import { z } from 'zod';
 import type { UpstreamAuth } from '../core/upstream-auth-config.ts';
-import { checkedString, int, isRecord, nonEmpty, scopeToken } from './schema-primitives.ts';
-import { hasQueryOrFragment, httpsUrlProblem } from './url-rules.ts';
+import { checkedString, headerName, httpsUrl, int, isRecord, issuerUrl, nonEmpty, scopeToken } from './schema-primitives.ts';
 
-// Same rule as schema.ts: nginx drops '_' headers by default and the generated conf embeds names.
-const headerName = checkedString((v) =>
-  /^[A-Za-z][A-Za-z0-9-]*$/.test(v) ? undefined : 'must be a header name made of letters, digits and "-"',
-);
 
 const queryName = checkedString((v) =>
   /^[A-Za-z0-9._~-]+$/.test(v) ? undefined : 'must be a query parameter name of letters, digits, ".", "_", "~" or "-"',
-);
-
-const httpsUrl = checkedString(httpsUrlProblem);
-
-const issuerUrl = checkedString(
-  (v) => httpsUrlProblem(v) ?? (hasQueryOrFragment(v) ? 'must not contain a query or fragment' : undefined),
 );
 
 const envName = checkedString((v) =>

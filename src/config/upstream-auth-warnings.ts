@@ -1,4 +1,5 @@
 /** Start-up warnings about `bypass` and `upstream_auth` (valid, but worth a second look). */
+import { isTokenAuth } from '../core/upstream-auth-config.ts';
 import type { AppEndpointConfig } from './app-config.ts';
 
 /** Warnings for one endpoint, in a stable order. */
@@ -11,7 +12,7 @@ export function upstreamAuthWarnings(endpoint: AppEndpointConfig): string[] {
   if (a && endpoint.pass_authorization && (a.type !== 'api_key' || a.header === null)) {
     out.push(`${name}: upstream_auth replaces the client's Authorization, so pass_authorization has no effect on it`);
   }
-  if (a && (a.type === 'client_credentials' || a.type === 'token_exchange') && a.expiry_margin >= a.default_ttl) {
+  if (isTokenAuth(a) && a.expiry_margin >= a.default_ttl) {
     out.push(`${name}: upstream_auth.expiry_margin (${a.expiry_margin} s) is not below default_ttl (${a.default_ttl} s); tokens without expires_in are fetched on every check`);
   }
   return out;

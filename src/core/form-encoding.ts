@@ -23,9 +23,14 @@ function base64(bytes: Uint8Array): string {
 }
 
 /**
- * `Authorization: Basic` for a client. RFC 6749 §2.3.1: id and secret are form-urlencoded before
- * they are joined with ':' and base64-encoded (so a ':' in the id cannot shift the split).
+ * The base64 token of HTTP Basic for a client. RFC 6749 §2.3.1: id and secret are form-urlencoded
+ * before they are joined with ':' and base64-encoded (so a ':' in the id cannot shift the split).
  */
+export function basicToken(clientId: string, clientSecret: string): string {
+  return base64(new TextEncoder().encode(formEncode(clientId) + ':' + formEncode(clientSecret)));
+}
+
+/** `Authorization: Basic` for a client (see basicToken). */
 export function basicCredentials(clientId: string, clientSecret: string): string {
-  return 'Basic ' + base64(new TextEncoder().encode(formEncode(clientId) + ':' + formEncode(clientSecret)));
+  return 'Basic ' + basicToken(clientId, clientSecret);
 }

@@ -4,22 +4,12 @@
  * token as subject; client authentication per RFC 6749 §2.3.1 (HTTP Basic over the form-encoded
  * id and secret, or both in the body).
  */
-import { encodeBase64url } from './base64url.ts';
+import { basicToken, formBody } from './form-encoding.ts';
 import type { UpstreamTokenAuth } from './upstream-auth-config.ts';
 
 /** RFC 8693 §2.1 grant type and §3 token type identifiers. */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
-
-function formEncode(value: string): string {
-  return encodeURIComponent(value).replace(/%20/g, '+');
-}
-
-/** Standard base64 (RFC 4648 §4, padded), as HTTP Basic needs. */
-function base64(text: string): string {
-  const b = encodeBase64url(new TextEncoder().encode(text)).replace(/-/g, '+').replace(/_/g, '/');
-  return b + '==='.slice(0, (4 - (b.length % 4)) % 4);
-}
 
 export interface TokenRequestForm {
   /** application/x-www-form-urlencoded body. */
@@ -41,9 +31,13 @@ export function tokenRequestForm(a: UpstreamTokenAuth, subjectToken: string | nu
   if (a.resource) pairs.push(['resource', a.resource]);
   let basic: string | null = null;
   if (a.auth_method === 'client_secret_post') pairs.push(['client_id', a.client_id], ['client_secret', a.client_secret]);
-  // RFC 6749 §2.3.1: id and secret are form-encoded before the Basic encoding.
-  else basic = base64(formEncode(a.client_id) + ':' + formEncode(a.client_secret));
-  return { body: pairs.map(function (p) { return formEncode(p[0]) + '=' + formEncode(p[1]); }).join('&'), basic: basic };
+  else basic = basicToken(a.client_id, a.client_secret);
+  return { body: formBody(pairs), basic: basic };
+}
+
+/** Whether a token endpoint status is worth another attempt (5xx, 429); other answers are final. */
+export function retryableTokenStatus(status: number): boolean {
+  return status >= 500 || status === 429;
 }
 
 /** A token response body (RFC 6749 §5.1), parsed; null when it has no usable access_token. */

@@ -11,7 +11,7 @@
  *  - bodies are judged only on endpoints with tool rules; elsewhere they are never read.
  */
 import type { EndpointConfig } from './config-types.ts';
-import { DEFAULT_MAX_BODY_BYTES } from './tool-rules.ts';
+import { bodyLimit } from './tool-rules.ts';
 import type { ToolRule } from './tool-rules.ts';
 
 /** The principal's parts tool rules look at. */
@@ -156,7 +156,7 @@ export function toolRefusal(p: ToolPrincipal, req: BodyInput, endpoint: Endpoint
     // with_request_body): the rules cannot be checked, so nothing passes.
     if (req.body === undefined) return { reason: 'body_unavailable' };
   }
-  const limit = endpoint.max_body_bytes || DEFAULT_MAX_BODY_BYTES;
+  const limit = bodyLimit(endpoint);
   if (utf8Length(req.body || '') > limit) return { reason: 'body_too_large' };
   const called = calledTools(req.body || '');
   if (!called.ok) return { reason: called.reason };

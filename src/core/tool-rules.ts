@@ -3,6 +3,7 @@
  * (JSON-RPC `tools/call` in the body) and the upstream header allow-list. Plain data, embedded in
  * the njs bundle like the rest of {@link CoreConfig}.
  */
+import type { EndpointConfig } from './config-types.ts';
 
 /**
  * One per-tool rule. Every rule whose `match` fits the tool name applies (rules only ever add
@@ -18,3 +19,13 @@ export interface ToolRule {
 
 /** Default `max_body_bytes`: nginx's own default client_max_body_size. */
 export const DEFAULT_MAX_BODY_BYTES = 1048576;
+
+/** Whether the endpoint has per-tool rules (and so reads request bodies). */
+export function hasToolRules(e: EndpointConfig): boolean {
+  return !!(e.tools && e.tools.length);
+}
+
+/** The most body bytes read for the endpoint's tool rules. */
+export function bodyLimit(e: EndpointConfig): number {
+  return e.max_body_bytes || DEFAULT_MAX_BODY_BYTES;
+}

@@ -62,3 +62,8 @@ export interface UpstreamScriptAuth {
 }
 
 export type UpstreamAuth = UpstreamStaticAuth | UpstreamApiKeyAuth | UpstreamTokenAuth | UpstreamScriptAuth;
+
+/** Whether the credential is a token we fetch (`client_credentials` or `token_exchange`). */
+export function isTokenAuth(a: UpstreamAuth | null | undefined): a is UpstreamTokenAuth {
+  return !!a && (a.type === 'client_credentials' || a.type === 'token_exchange');
+}

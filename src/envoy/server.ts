@@ -9,7 +9,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
+import { bodyLimit, hasToolRules } from '../core/tool-rules.ts';
 import type { AdapterDeps } from '../service/adapter-deps.ts';
 import { AUTHORIZATION_SERVICE, loadGrpcProtos } from './protos.ts';
 import { InvalidCheckRequest, toCoreRequest, type CheckRequestMessage } from './request.ts';
@@ -60,7 +60,7 @@ export function checkHandler(deps: AdapterDeps): grpc.handleUnaryCall<CheckReque
 
 /** The largest max_body_bytes of an endpoint with tool rules (0 when none reads bodies). */
 function largestBodyLimit(deps: AdapterDeps): number {
-  return Math.max(0, ...deps.config.endpoints.map((e) => (e.tools && e.tools.length ? e.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES : 0)));
+  return Math.max(0, ...deps.config.endpoints.map((e) => (hasToolRules(e) ? bodyLimit(e) : 0)));
 }
 
 function bind(server: grpc.Server, listen: string): Promise<number> {

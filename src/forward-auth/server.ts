@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { endpointFor } from '../core/decide.ts';
 import { denial } from '../core/responses.ts';
-import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
+import { bodyLimit, hasToolRules } from '../core/tool-rules.ts';
 import type { AdapterDeps } from '../service/adapter-deps.ts';
 import { readBody } from './body.ts';
 import { hasForwardedRequest, readForwardAuthRequest, type ForwardAuthRequest } from './request.ts';
@@ -40,8 +40,8 @@ export function createForwardAuthHandler(deps: AdapterDeps, o: ForwardAuthOption
     const fr: ForwardAuthRequest = readForwardAuthRequest(req, o.trustedProxies);
     // Per-tool rules judge the body Traefik forwards (forwardBody: true); other endpoints never read it.
     const endpoint = endpointFor(fr.core, deps.config, fr.endpointId ? { endpointId: fr.endpointId } : undefined);
-    if (endpoint && endpoint.tools && endpoint.tools.length) {
-      const body = await readBody(req, endpoint.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES);
+    if (endpoint && hasToolRules(endpoint)) {
+      const body = await readBody(req, bodyLimit(endpoint));
       if (!body.ok) {
         const tooLarge = denial(fr.core, deps.config, endpoint, 'body_too_large');
         send(res, answerFor(tooLarge, fr, deps.config, names));

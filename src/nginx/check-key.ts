@@ -9,6 +9,7 @@
  * snippets or in the njs bundle.
  */
 import { randomBytes } from 'node:crypto';
+import { httpHeaderVar } from './conf-names.ts';
 
 /** Request header carrying the key from the public server to the check server. */
 export const CHECK_KEY_HEADER = 'X-MCP-Authz-Check-Key';
@@ -35,7 +36,7 @@ map $host $mcp_authz_check_key {
     default "${key}";
 }
 # A hash lookup, not a string comparison a caller could time.
-map $http_${CHECK_KEY_HEADER.toLowerCase().replace(/-/g, '_')} $mcp_authz_check_ok {
+map ${httpHeaderVar(CHECK_KEY_HEADER)} $mcp_authz_check_ok {
     "${key}" 1;
     default 0;
 }

@@ -6,10 +6,7 @@
  */
 import type { CoreConfig } from '../core/types.ts';
 import { postHeaderVar, postHeaderVarCount, postLocation, postTargets } from '../njs/post-locations.ts';
-import { confValue } from './render-conf.ts';
-
-/** Where Debian/Ubuntu keep the system CA bundle, to verify https services. */
-export const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+import { CA_BUNDLE, confValue } from './conf-names.ts';
 
 /** Largest answer accepted from a service (njs reads it into memory). */
 const REPLY_BUFFER = '64k';

@@ -14,19 +14,16 @@ import type { CoreConfig, EndpointConfig } from '../core/config-types.ts';
 import { RATE_LIMITED } from '../core/rate-limit.ts';
 import { REASONS } from '../core/reasons.ts';
 import type { RateLimit } from '../core/rate-limit-config.ts';
+import { endpointIdent } from './conf-names.ts';
 import { upstreamRewrite } from './named-upstream-rewrite.ts';
 
-function ident(e: EndpointConfig): string {
-  return e.id.replace(/-/g, '_');
-}
-
 function zone(e: EndpointConfig): string {
-  return 'mcp_authz_rl_' + ident(e);
+  return 'mcp_authz_rl_' + endpointIdent(e);
 }
 
 /** The named location where an endpoint's allowed requests meet its limit (also the tool gate's target). */
 export function limitedName(e: EndpointConfig): string {
-  return '@mcp_authz_limited_' + ident(e);
+  return '@mcp_authz_limited_' + endpointIdent(e);
 }
 
 function describe(l: RateLimit): string {
@@ -98,9 +95,9 @@ try_files /mcp-authz-rate-limited ${limitedName(e)};
 
 /**
  * server.conf's named locations for every limited endpoint ('' when none): the limit + upstream,
- * and the 429 answer. `accessLog` is the decision log directive; `safe` vets values put in the conf.
+ * and the 429 answer. `accessLog` is the decision log directive.
  */
-export function limitedLocations(config: CoreConfig, dir: string, accessLog: string, safe: (value: string, what: string) => string): string {
+export function limitedLocations(config: CoreConfig, dir: string, accessLog: string): string {
   const info = REASONS[RATE_LIMITED];
   // Core's 429 body, byte for byte what the Node adapters send, inside '…': nothing there may
   // end the string or be read as a variable.
@@ -110,7 +107,7 @@ export function limitedLocations(config: CoreConfig, dir: string, accessLog: str
   config.endpoints.forEach(function (e) {
     const l = e.rate_limit;
     if (!l) return;
-    const tooMany = '@mcp_authz_rate_limited_' + ident(e);
+    const tooMany = '@mcp_authz_rate_limited_' + endpointIdent(e);
     out.push(`# Endpoint "${e.id}" after its check allowed the request: ${describe(l)} per subject, then
 # the upstream. Reached only by try_files or the tool gate from the endpoint's locations (a named
 # location has no URL).
@@ -121,7 +118,7 @@ location ${limitedName(e)} {
     limit_req_status 429;    # RFC 6585 Too Many Requests instead of nginx's default 503
     limit_req_log_level warn;    # refusals in error.log at warn (the decision log has them too)
     error_page 429 ${tooMany};    # our 429 body and Retry-After instead of nginx's HTML page
-${upstreamRewrite(e, safe)}    # The same proxying as an unlimited endpoint: identity, stripping, streaming, CORS.
+${upstreamRewrite(e)}    # The same proxying as an unlimited endpoint: identity, stripping, streaming, CORS.
     include ${dir}/endpoint-${e.id}-upstream.conf;
     ${accessLog}
 }

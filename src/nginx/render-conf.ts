@@ -18,6 +18,7 @@ import { EXPOSE_HEADERS } from '../core/cors.ts';
 import { headersToRemove } from '../core/identity-headers.ts';
 import { splitUrl } from '../core/url.ts';
 import { jwksLocation, jwksUris } from '../njs/jwks-locations.ts';
+import { confValue, endpointIdent, serverAddress, upstreamHeaderVar } from './conf-names.ts';
 import { postBlocks } from './post-conf.ts';
 import { checkKeyConf, sendCheckKey } from './check-key.ts';
 import { IDENTITY_SLOTS, slotHeader } from '../njs/identity-slots.ts';
@@ -53,14 +54,7 @@ function accessLog(o: NginxOptions): string {
   return `access_log ${o.logPath} mcp_authz${o.logBuffered ? ' buffer=32k flush=1s' : ''};`;
 }
 
-/** Characters that would end or alter an nginx directive (nginx strings cannot escape `$`). */
-const UNSAFE = /[\s"'\\$;{}#]/;
-
-/** A value placed in the conf; refused when it could inject a directive. */
-export function confValue(value: string, what: string): string {
-  if (UNSAFE.test(value)) throw new Error(what + ' cannot be used in nginx.conf: ' + JSON.stringify(value));
-  return value;
-}
+export { confValue };
 
 /** nginx string literal of a safe value. */
 function q(value: string, what: string): string {
@@ -72,7 +66,7 @@ function varName(slot: string): string {
 }
 
 function upstreamName(e: EndpointConfig): string {
-  return 'mcp_authz_up_' + e.id.replace(/-/g, '_');
+  return 'mcp_authz_up_' + endpointIdent(e);
 }
 
 function corsMap(config: CoreConfig): string {
@@ -86,9 +80,8 @@ function corsMap(config: CoreConfig): string {
 function upstreamBlock(e: EndpointConfig): string {
   const u = splitUrl(e.upstream);
   const authority = u ? u.origin.replace(/^https?:\/\//i, '') : e.upstream;
-  const hostPort = /:\d+$/.test(authority) ? authority : authority + (/^https/i.test(e.upstream) ? ':443' : ':80');
   return `upstream ${upstreamName(e)} {
-    server ${confValue(hostPort, 'upstream')};
+    server ${confValue(serverAddress(authority, e.upstream), 'upstream')};
     keepalive 16;    # reuse upstream connections
 }`;
 }
@@ -265,17 +258,17 @@ location @mcp_authz_respond {
 ${FORWARD_TO_CHECK}
 }
 
-${limitedLocations(config, o.dir, accessLog(o), confValue)}# Replays a denial from the check server: status, WWW-Authenticate, JSON body.
+${limitedLocations(config, o.dir, accessLog(o))}# Replays a denial from the check server: status, WWW-Authenticate, JSON body.
 location @mcp_authz_deny {
     js_content mcp_authz_edge.deny;
     ${accessLog(o)}
 }
-${requestRuleLocations(config, o.dir, accessLog(o), confValue)}`;
+${requestRuleLocations(config, o.dir, accessLog(o))}`;
 }
 
 function endpointConf(config: CoreConfig, e: EndpointConfig, o: NginxOptions): string {
   const captured = IDENTITY_SLOTS.map(function (slot) {
-    return `auth_request_set ${varName(slot)} $upstream_http_${slotHeader(slot).toLowerCase().replace(/-/g, '_')};`;
+    return `auth_request_set ${varName(slot)} ${upstreamHeaderVar(slotHeader(slot))};`;
   });
   return `# Endpoint "${e.id}" (${e.path}): included by server.conf for ${e.path} and ${e.path === '/' ? '/' : e.path + '/'}…
 set $mcp_authz_endpoint ${e.id};
@@ -321,7 +314,7 @@ function proxiedFromNamedLocation(e: EndpointConfig): boolean {
  * streaming, CORS. Part of endpoint-<id>.conf, or, for a rate-limited or tool-gated endpoint, its
  * own file endpoint-<id>-upstream.conf included by the named location that proxies.
  */
-export function endpointUpstreamConf(config: CoreConfig, e: EndpointConfig): string {
+function endpointUpstreamConf(config: CoreConfig, e: EndpointConfig): string {
   const names = config.identity_headers;
   const outboundNames = outboundSetNames(e);
   const removed = headersToRemove(e, names).filter(function (h) {

@@ -12,28 +12,22 @@
  *   /_mcp_authz/token/<id>       one POST to the token endpoint, client headers never sent.
  */
 import type { CoreConfig, EndpointConfig } from '../core/types.ts';
-import type { UpstreamTokenAuth } from '../core/upstream-auth-config.ts';
+import { isTokenAuth, type UpstreamTokenAuth } from '../core/upstream-auth-config.ts';
 import { upstreamHeaderName } from '../core/upstream-credential.ts';
 import { splitUrl } from '../core/url.ts';
 import { ARGS_HEADER, CREDENTIAL_FETCH_PREFIX, CREDENTIAL_HEADER, credentialLocation, tokenLocation } from '../njs/credential-locations.ts';
 import { scriptEnv } from './upstream-scripts-plugin.ts';
 import { sendCheckKey } from './check-key.ts';
+import { CA_BUNDLE, confValue, endpointIdent, serverAddress, upstreamHeaderVar } from './conf-names.ts';
 
-/** Characters that would end or alter an nginx directive. */
-const UNSAFE = /[\s"'\\$;{}#]/;
-
-function safe(value: string, what: string): string {
-  if (UNSAFE.test(value)) throw new Error(what + ' cannot be used in nginx.conf: ' + JSON.stringify(value));
-  return value;
-}
 
 function tokenAuth(e: EndpointConfig): UpstreamTokenAuth | null {
   const a = e.upstream_auth;
-  return a && (a.type === 'client_credentials' || a.type === 'token_exchange') ? a : null;
+  return isTokenAuth(a) ? a : null;
 }
 
 function tokenUpstream(e: EndpointConfig): string {
-  return 'mcp_authz_token_' + e.id.replace(/-/g, '_');
+  return 'mcp_authz_token_' + endpointIdent(e);
 }
 
 /** Endpoints whose API key goes in the query. */
@@ -60,9 +54,8 @@ proxy_cache_path ${cachePath}-credentials levels=1:2 keys_zone=mcp_authz_credent
       if (!a.token_endpoint) throw new Error('endpoint ' + e.id + ': upstream_auth.token_endpoint was not discovered');
       const u = splitUrl(a.token_endpoint);
       const authority = u ? u.origin.replace(/^https?:\/\//i, '') : '';
-      const hostPort = /:\d+$/.test(authority) ? authority : authority + (/^https/i.test(a.token_endpoint) ? ':443' : ':80');
       out.push(`upstream ${tokenUpstream(e)} {
-    server ${safe(hostPort, 'token_endpoint')};
+    server ${confValue(serverAddress(authority, a.token_endpoint), 'token_endpoint')};
 }`);
     });
   }
@@ -115,16 +108,16 @@ ${exchange ? '        # The subject token travels in the check request\'s Author
     location = ${tokenLocation(e.id)} {
         internal;
         set $mcp_authz_token_auth $arg_b;
-        rewrite ^ ${safe(u && u.path ? u.path : '/', 'token_endpoint path')}? break;
+        rewrite ^ ${confValue(u && u.path ? u.path : '/', 'token_endpoint path')}? break;
         proxy_pass ${https ? 'https' : 'http'}://${tokenUpstream(e)};
         proxy_pass_request_headers off;      # never the client's headers (its token) to the IdP
-        proxy_set_header Host ${safe(authority, 'token_endpoint')};
+        proxy_set_header Host ${confValue(authority, 'token_endpoint')};
         proxy_set_header Content-Type application/x-www-form-urlencoded;
         proxy_set_header Accept application/json;
 ${a.auth_method === 'client_secret_basic' ? '        proxy_set_header Authorization "Basic $mcp_authz_token_auth";\n' : ''}${https ? `        proxy_ssl_server_name on;
-        proxy_ssl_name ${safe(authority.replace(/:\d+$/, ''), 'token_endpoint')};
+        proxy_ssl_name ${confValue(authority.replace(/:\d+$/, ''), 'token_endpoint')};
         proxy_ssl_verify on;
-        proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;
+        proxy_ssl_trusted_certificate ${CA_BUNDLE};
 ` : ''}        proxy_connect_timeout 5s;
         proxy_read_timeout 10s;
     }`);
@@ -138,11 +131,11 @@ ${blocks.join('\n')}`;
 /** server.conf locations for an endpoint's public sub-paths (they only switch caching off). */
 export function bypassLocations(e: EndpointConfig, include: string): string {
   return (e.bypass || []).map(function (entry) {
-    const loc = entry.slice(-2) === '/*' ? '^~ ' + safe(entry.slice(0, -1), 'bypass path') : '= ' + safe(entry, 'bypass path');
+    const loc = entry.slice(-2) === '/*' ? '^~ ' + confValue(entry.slice(0, -1), 'bypass path') : '= ' + confValue(entry, 'bypass path');
     // The check decides bypass itself; the flag only keeps this path out of the decision cache.
     // A prefix entry's directory itself is not public: its own location stops nginx from
     // redirecting it to the prefix with a slash.
-    const dir = entry.slice(-2) === '/*' ? `location = ${safe(entry.slice(0, -2), 'bypass path')} { ${include} }\n` : '';
+    const dir = entry.slice(-2) === '/*' ? `location = ${confValue(entry.slice(0, -2), 'bypass path')} { ${include} }\n` : '';
     return `${dir}location ${loc} { set $mcp_authz_bypass 1; ${include} }`;
   }).join('\n');
 }
@@ -160,10 +153,10 @@ export function hasBypass(config: CoreConfig): boolean {
 export function outboundCapture(e: EndpointConfig): string {
   const lines: string[] = [];
   if (upstreamHeaderName(e) && e.upstream_auth) {
-    lines.push(`auth_request_set $mcp_authz_upstream_credential $upstream_http_${CREDENTIAL_HEADER.toLowerCase().replace(/-/g, '_')};`);
+    lines.push(`auth_request_set $mcp_authz_upstream_credential ${upstreamHeaderVar(CREDENTIAL_HEADER)};`);
   }
   if (queryKey(e)) {
-    lines.push(`auth_request_set $mcp_authz_upstream_args $upstream_http_${ARGS_HEADER.toLowerCase().replace(/-/g, '_')};`);
+    lines.push(`auth_request_set $mcp_authz_upstream_args ${upstreamHeaderVar(ARGS_HEADER)};`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }
@@ -176,7 +169,7 @@ export function endpointOutbound(e: EndpointConfig): string {
   if (header && a) {
     const display = a.type === 'api_key' && a.header ? a.header : 'Authorization';
     lines.push(`# Our credential for the upstream, never the client's (empty on public sub-paths → not sent).
-proxy_set_header ${safe(display, 'header')} $mcp_authz_upstream_credential;`);
+proxy_set_header ${confValue(display, 'header')} $mcp_authz_upstream_credential;`);
   }
   if (passesClientAuthorization(e)) lines.push('proxy_set_header Authorization $mcp_authz_client_authorization;');
   return lines.join('\n');

@@ -14,16 +14,17 @@
 import type { CoreConfig, EndpointConfig } from '../core/types.ts';
 import { headersToRemove } from '../core/identity-headers.ts';
 import { passedHeaderNames } from '../core/header-allow-list.ts';
-import { DEFAULT_MAX_BODY_BYTES } from '../core/tool-rules.ts';
+import { bodyLimit, hasToolRules } from '../core/tool-rules.ts';
+import { httpHeaderVar } from './conf-names.ts';
 import { upstreamRewrite } from './named-upstream-rewrite.ts';
 import { outboundSetNames } from './render-outbound.ts';
-import { hasToolRules, upstreamLocation } from './tool-gates.ts';
+import { upstreamLocation } from './tool-gates.ts';
 
 export { hasToolRules };
 
 /** Directives ending an endpoint location with tool rules (instead of its proxy_pass block). */
 export function toolGateDirectives(e: EndpointConfig): string {
-  const limit = e.max_body_bytes || DEFAULT_MAX_BODY_BYTES;
+  const limit = bodyLimit(e);
   return `# Per-tool rules: the body is read into memory (one buffer as large as the limit, so never a
 # temp file), then njs judges its JSON-RPC tools/call after auth_request allowed the request, and
 # continues to ${upstreamLocation(e)} (same body, streamed response) or answers 403/400/413 itself.
@@ -55,7 +56,7 @@ export function allowListDirectives(config: CoreConfig, e: EndpointConfig): stri
   // second proxy_set_header of the same name would send the client's copy as well.
   const outbound = outboundSetNames(e);
   const lines = passed.filter(function (h) { return SET_BY_NGINX.indexOf(h) < 0 && removed.indexOf(h) < 0 && outbound.indexOf(h) < 0; }).map(function (h) {
-    return `proxy_set_header ${display(h)} $http_${h.replace(/-/g, '_')};`;
+    return `proxy_set_header ${display(h)} ${httpHeaderVar(h)};`;
   });
   return `# Header allow-list (pass_headers): no other client header reaches the upstream.
 proxy_pass_request_headers off;
@@ -65,15 +66,14 @@ ${lines.join('\n')}
 
 /**
  * server.conf locations: each tool-gated endpoint's upstream location (a rate-limited one has its
- * own, rate-limit-conf.ts) and the 413 answer. `accessLog` is the decision log directive; `safe`
- * vets values put in the conf.
+ * own, rate-limit-conf.ts) and the 413 answer. `accessLog` is the decision log directive.
  */
-export function requestRuleLocations(config: CoreConfig, dir: string, accessLog: string, safe: (value: string, what: string) => string): string {
+export function requestRuleLocations(config: CoreConfig, dir: string, accessLog: string): string {
   const gated = config.endpoints.filter(hasToolRules);
   if (!gated.length) return '';
   const named = gated.filter(function (e) { return !e.rate_limit; }).map(function (e) {
     return `location ${upstreamLocation(e)} {
-${upstreamRewrite(e, safe)}    include ${dir}/endpoint-${e.id}-upstream.conf;
+${upstreamRewrite(e)}    include ${dir}/endpoint-${e.id}-upstream.conf;
     ${accessLog}
 }`;
   });

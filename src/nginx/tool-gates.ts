@@ -5,19 +5,16 @@
  */
 import type { CoreConfig, EndpointConfig } from '../core/config-types.ts';
 import type { ToolGateConfig } from '../core/tool-gate-config.ts';
+import { hasToolRules } from '../core/tool-rules.ts';
+import { endpointIdent } from './conf-names.ts';
 import { limitedName } from './rate-limit-conf.ts';
-
-/** Whether the endpoint has per-tool rules (and so the tool gate). */
-export function hasToolRules(e: EndpointConfig): boolean {
-  return !!(e.tools && e.tools.length);
-}
 
 /**
  * Where the tool gate sends an allowed request: the endpoint's rate limit when it has one (which
  * then proxies), else a named location that proxies.
  */
 export function upstreamLocation(e: EndpointConfig): string {
-  return e.rate_limit ? limitedName(e) : '@mcp_authz_up_' + e.id.replace(/-/g, '_');
+  return e.rate_limit ? limitedName(e) : '@mcp_authz_up_' + endpointIdent(e);
 }
 
 /** Endpoint id → its gate, for every endpoint with per-tool rules. */

@@ -7,7 +7,7 @@ import type { Plugin } from 'esbuild';
 import type { CoreConfig } from '../core/types.ts';
 
 /** Distinct script files of the configuration, in order. */
-export function scriptFiles(config: CoreConfig): string[] {
+function scriptFiles(config: CoreConfig): string[] {
   const out: string[] = [];
   config.endpoints.forEach(function (e) {
     const a = e.upstream_auth;

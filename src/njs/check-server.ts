@@ -8,6 +8,7 @@
  */
 import { decide } from '../core/decide.ts';
 import { endpointById } from '../core/endpoint-match.ts';
+import { hasToolRules } from '../core/tool-rules.ts';
 import { config } from './bundled-config.ts';
 import { njsPorts } from './njs-ports.ts';
 import { forwardedRequest } from './request.ts';
@@ -24,7 +25,7 @@ async function check(r: NginxHTTPRequest): Promise<void> {
   // auth_request never carries the body: per-tool rules run afterwards in the tool gate (tool-gate.ts).
   const d = await decide(req, config, njsPorts(r, config), { endpointId: endpointId, toolRulesElsewhere: true });
   const endpoint = endpointById(config, endpointId);
-  if (d.action === 'allow' && endpoint && endpoint.tools && endpoint.tools.length) r.headersOut[PRINCIPAL_HEADER] = encodePrincipal(d.principal);
+  if (d.action === 'allow' && endpoint && hasToolRules(endpoint)) r.headersOut[PRINCIPAL_HEADER] = encodePrincipal(d.principal);
   sendUpstreamChanges(r, d, config, req.query);
   sendCheckResult(r, d, config.identity_headers);
 }

@@ -8,7 +8,8 @@
  */
 import { bearerToken } from '../core/bearer-token.ts';
 import { endpointById } from '../core/endpoint-match.ts';
-import { parseTokenResponse, tokenRequestForm } from '../core/token-request-form.ts';
+import { parseTokenResponse, retryableTokenStatus, tokenRequestForm } from '../core/token-request-form.ts';
+import { isTokenAuth } from '../core/upstream-auth-config.ts';
 import { config } from './bundled-config.ts';
 import { CREDENTIAL_FETCH_PREFIX, tokenLocation, type CachedCredential } from './credential-locations.ts';
 
@@ -27,7 +28,7 @@ export async function credentialFetch(r: NginxHTTPRequest): Promise<void> {
   const id = r.uri.indexOf(CREDENTIAL_FETCH_PREFIX) === 0 ? r.uri.slice(CREDENTIAL_FETCH_PREFIX.length) : '';
   const endpoint = endpointById(config, id);
   const a = endpoint ? endpoint.upstream_auth : null;
-  if (!a || (a.type !== 'client_credentials' && a.type !== 'token_exchange')) return unavailable(r, 'no token credential configured');
+  if (!isTokenAuth(a)) return unavailable(r, 'no token credential configured');
   let subject: string | null = null;
   if (a.type === 'token_exchange') {
     const b = bearerToken(r.headersIn['Authorization']);
@@ -54,7 +55,7 @@ export async function credentialFetch(r: NginxHTTPRequest): Promise<void> {
     }
     last = 'HTTP ' + reply.status;
     // 502/504 are nginx's own answer when the endpoint is unreachable or timed out.
-    const transient = reply.status >= 500 || reply.status === 429;
+    const transient = retryableTokenStatus(reply.status);
     if (!transient || i >= a.retries) break;
     await sleep(delay);
     delay *= 2;

@@ -8,7 +8,7 @@ import type { CoreConfig, HttpReply, Jwk, JwkSet, Ports, Result } from '../core/
 import { jwksMaxAge } from './bundled-config.ts';
 import { jwkToSpki } from './jwk-to-spki.ts';
 import { jwksLocation, jwksUris } from './jwks-locations.ts';
-import { postHeaderVar, postLocation, postTargets } from './post-locations.ts';
+import { postHeaderVar, postLocation, postTargets, type PostTarget } from './post-locations.ts';
 import { njsUpstreamCredential } from './upstream-credential-port.ts';
 import { njsRunScript } from './script-port.ts';
 
@@ -43,8 +43,10 @@ function tooOld(date: string | undefined): boolean {
  * variables the location reads; each is reset so nothing of an earlier call lingers.
  */
 function poster(r: NginxHTTPRequest, config: CoreConfig): (url: string, headers: Record<string, string>, body: string) => Promise<Result<HttpReply>> {
-  const targets = postTargets(config);
+  // Derived on the first POST only: most checks (JWT, API key) never make one.
+  let targets: PostTarget[] | null = null;
   return async function (url, headers, body) {
+    if (!targets) targets = postTargets(config);
     let index = -1;
     for (let i = 0; i < targets.length; i++) if (targets[i].url === url) index = i;
     if (index < 0) return { ok: false, reason: 'unreachable', detail: 'no location for ' + url };

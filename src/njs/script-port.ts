@@ -34,10 +34,11 @@ export function njsRunScript(config: CoreConfig): (id: string, input: ScriptInpu
     } catch (e) {
       return Promise.resolve({ ok: false, reason: 'script_error', detail: errorText(e) });
     }
+    const ms = timeoutOf(config, id);
     return new Promise(function (resolve) {
       const timer = setTimeout(function () {
-        resolve({ ok: false, reason: 'script_timeout', detail: 'no answer within ' + timeoutOf(config, id) + ' ms' });
-      }, timeoutOf(config, id));
+        resolve({ ok: false, reason: 'script_timeout', detail: 'no answer within ' + ms + ' ms' });
+      }, ms);
       Promise.resolve(out).then(function (value) {
         clearTimeout(timer);
         resolve({ ok: true, value: value });

@@ -7,6 +7,7 @@
  */
 import nodeCrypto from 'crypto';
 import type { EndpointConfig, Principal, Result, UpstreamCredential } from '../core/types.ts';
+import { isTokenAuth } from '../core/upstream-auth-config.ts';
 import { credentialLocation, type CachedCredential } from './credential-locations.ts';
 import scripts from './upstream-scripts.ts';
 
@@ -57,7 +58,7 @@ export function njsUpstreamCredential(r: NginxHTTPRequest) {
     const a = endpoint.upstream_auth;
     let result: Result<UpstreamCredential> = fail('no fetched credential for this endpoint');
     if (a && a.type === 'script') result = await scripted(endpoint, principal, subjectToken, a.file);
-    else if (a && (a.type === 'client_credentials' || a.type === 'token_exchange')) result = await cached(r, endpoint, a.type === 'token_exchange' ? subjectToken : null);
+    else if (isTokenAuth(a)) result = await cached(r, endpoint, a.type === 'token_exchange' ? subjectToken : null);
     // The detail never holds a secret (HTTP status, script error message): for the operator.
     if (!result.ok) ngx.log(ngx.ERR, 'mcp-authz: no upstream credential for endpoint ' + endpoint.id + ': ' + (result.detail || result.reason));
     return result;

@@ -6,21 +6,19 @@
  * A denial is kept only when core gave it a `cacheTtl` (an inactive introspected token, an invalid
  * remote answer); a hit rebuilds it for this request, so its CORS headers follow this Origin.
  */
-import { createHash } from 'node:crypto';
-import { bypassDecision } from '../core/bypass-decision.ts';
+import { isBypassed } from '../core/bypass.ts';
 import { decide, endpointFor, precheck, type DecideOptions } from '../core/decide.ts';
 import { decisionCacheKey } from '../core/decision-cache-key.ts';
 import { isMetadataPath } from '../core/metadata-route.ts';
 import { applyRequestRules } from '../core/request-rules.ts';
 import { denial } from '../core/responses.ts';
 import type { CoreConfig, CoreRequest, Decision, Ports } from '../core/types.ts';
+import { sha256Base64url } from './sha256.ts';
 
 export interface CachedDecider {
   /** Decide, answering from the cache when an equal request was allowed recently. */
   decide(req: CoreRequest, options?: DecideOptions): Promise<{ decision: Decision; cached: boolean }>;
 }
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');
 
 /** Wrap core's decide with the cache; `maxEntries` bounds memory. */
 export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries = 10_000): CachedDecider {
@@ -31,8 +29,8 @@ export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries
       const endpoint = isMetadataPath(req.path) ? null : endpointFor(req, config, options);
       // Only token decisions are cached, and only after core's token-independent checks pass.
       // A public sub-path too: its answer depends on the path, which the key leaves out.
-      const pre = endpoint ? precheck(req, config, endpoint) ?? bypassDecision(req, config, endpoint) : null;
-      const key = endpoint && authorization && !pre ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256) : null;
+      const uncached = !endpoint || precheck(req, config, endpoint) !== null || isBypassed(endpoint, req.path);
+      const key = endpoint && authorization && !uncached ? endpoint.id + ' ' + decisionCacheKey(authorization, req.query, sha256Base64url) : null;
       const hit = key ? entries.get(key) : undefined;
       if (endpoint && key && hit && hit.until > ports.now()) {
         const d = hit.decision;
@@ -40,8 +38,8 @@ export function createCachedDecider(config: CoreConfig, ports: Ports, maxEntries
         return { decision: d.action === 'allow' ? applyRequestRules(d, req, config, endpoint, options) : denial(req, config, endpoint, d.reason), cached: true };
       }
       if (key && hit) entries.delete(key);
-      // An allow here is a public sub-path's: the request rules still apply to it, as in decide().
-      const decision = pre ? (pre.action === 'allow' && endpoint ? applyRequestRules(pre, req, config, endpoint, options) : pre) : await decide(req, config, ports, options);
+      // Core decides every miss, a prechecked or public-path request too (its request rules apply).
+      const decision = await decide(req, config, ports, options);
       const ttl = decision.cacheTtl ?? 0;
       if (key && ttl > 0) {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);

@@ -33,7 +33,7 @@ export function gcraParams(limit: RateLimit): { interval: number; tolerance: num
 }
 
 /** One GCRA step: the verdict and the key's new TAT (unchanged when refused). */
-export function gcraStep(tat: number | undefined, now: number, limit: RateLimit): { verdict: RateLimitVerdict; tat: number } {
+function gcraStep(tat: number | undefined, now: number, limit: RateLimit): { verdict: RateLimitVerdict; tat: number } {
   const { interval, tolerance } = gcraParams(limit);
   const start = tat === undefined || tat < now ? now : tat;
   if (start - now > tolerance) return { verdict: { allowed: false, retryAfterMs: start - tolerance - now }, tat: start };
@@ -49,7 +49,7 @@ export interface MemoryRateLimiterOptions {
 }
 
 /** Keys are endpoint + subject joined by a byte no endpoint id contains. */
-export function limiterKey(endpoint: string, subject: string): string {
+function limiterKey(endpoint: string, subject: string): string {
   return endpoint + '\n' + subject;
 }
 

@@ -9,9 +9,9 @@
  * because of Redis. Authorization itself never depends on this store: a request reaches the limiter
  * only after core allowed it.
  */
-import { createHash } from 'node:crypto';
-import { createRedisClient } from '../companion/storage/redis-client.ts';
+import { createRedisClient, withTimeout } from '../companion/storage/redis-client.ts';
 import { Script } from '../companion/storage/redis-scripts.ts';
+import { sha256Base64url } from './sha256.ts';
 import { createMemoryRateLimiter, gcraParams, type RateLimiter, type RateLimitVerdict } from './rate-limiter.ts';
 
 /**
@@ -45,14 +45,6 @@ export interface RedisRateLimiterOptions {
   onConnectionError?: (err: Error) => void;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`rate-limit store did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** A limiter counting in Redis, falling back to an in-process one while Redis cannot answer. */
 export function createRedisRateLimiter(o: RedisRateLimiterOptions): RateLimiter {
   const client = createRedisClient({ url: o.url, connectTimeoutMs: 1000, commandTimeoutMs: o.timeoutMs, onError: o.onConnectionError });
@@ -60,14 +52,13 @@ export function createRedisRateLimiter(o: RedisRateLimiterOptions): RateLimiter 
   // at once and the fallback counts.
   client.connect().catch(() => undefined);
   const fallback = createMemoryRateLimiter();
-  const digest = (subject: string) => createHash('sha256').update(subject).digest('base64url');
 
   return {
     async take(endpoint, subject, limit): Promise<RateLimitVerdict> {
       const { interval, tolerance } = gcraParams(limit);
-      const key = o.keyPrefix + endpoint + ':' + digest(subject);
+      const key = o.keyPrefix + endpoint + ':' + sha256Base64url(subject);
       try {
-        const reply = await withTimeout(script.run(client, [key], [String(interval), String(tolerance)]), o.timeoutMs);
+        const reply = await withTimeout(script.run(client, [key], [String(interval), String(tolerance)]), o.timeoutMs, `rate-limit store did not answer within ${o.timeoutMs} ms`);
         if (!Array.isArray(reply) || reply.length !== 2) throw new Error('unexpected reply from the rate-limit script');
         return { allowed: Number(reply[0]) === 1, retryAfterMs: Number(reply[1]) };
       } catch (err) {

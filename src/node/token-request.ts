@@ -5,7 +5,7 @@
  * Network errors, 5xx and 429 are retried with doubling delays; other answers are final.
  */
 import type { UpstreamTokenAuth } from '../core/upstream-auth-config.ts';
-import { parseTokenResponse, tokenRequestForm } from '../core/token-request-form.ts';
+import { parseTokenResponse, retryableTokenStatus, tokenRequestForm } from '../core/token-request-form.ts';
 
 /** A token as the endpoint returned it. */
 export interface IssuedToken {
@@ -34,7 +34,7 @@ async function attempt(url: string, a: UpstreamTokenAuth, subjectToken: string |
     throw new Retryable('token endpoint unreachable: ' + (err as Error).message);
   }
   const text = await res.text().catch(() => '');
-  if (res.status >= 500 || res.status === 429) throw new Retryable('token endpoint answered HTTP ' + res.status);
+  if (retryableTokenStatus(res.status)) throw new Retryable('token endpoint answered HTTP ' + res.status);
   if (!res.ok) throw new Error('token endpoint answered HTTP ' + res.status + ' ' + (/"error"\s*:\s*"([\w.-]+)"/.exec(text)?.[1] ?? ''));
   const token = parseTokenResponse(text);
   if (!token) throw new Error('token response has no access_token');

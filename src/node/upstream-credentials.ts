@@ -7,10 +7,10 @@
  * a token that has not actually expired yet is still served. `script` endpoints run the operator's
  * module (imported once, trusted, not sandboxed) on every call.
  */
-import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { EndpointConfig, Principal, Result, UpstreamCredential } from '../core/types.ts';
-import type { UpstreamScriptAuth, UpstreamTokenAuth } from '../core/upstream-auth-config.ts';
+import { isTokenAuth, type UpstreamScriptAuth, type UpstreamTokenAuth } from '../core/upstream-auth-config.ts';
+import { sha256Base64url } from './sha256.ts';
 import { requestToken, type IssuedToken } from './token-request.ts';
 
 /** What a script's default export receives. */
@@ -121,7 +121,7 @@ export function createUpstreamCredentials(o: UpstreamCredentialOptions = {}): Up
 
   function tokenCredential(endpoint: EndpointConfig, a: UpstreamTokenAuth, subjectToken: string | null): Promise<Result<UpstreamCredential>> {
     const key = a.type === 'token_exchange'
-      ? endpoint.id + ' ' + createHash('sha256').update(subjectToken ?? '').digest('base64url')
+      ? endpoint.id + ' ' + sha256Base64url(subjectToken ?? '')
       : endpoint.id;
     let e = entries.get(key);
     if (!e) {
@@ -164,7 +164,7 @@ export function createUpstreamCredentials(o: UpstreamCredentialOptions = {}): Up
 
   return function upstreamCredential(endpoint, principal, subjectToken) {
     const a = endpoint.upstream_auth;
-    if (a && (a.type === 'client_credentials' || a.type === 'token_exchange')) return tokenCredential(endpoint, a, subjectToken);
+    if (isTokenAuth(a)) return tokenCredential(endpoint, a, subjectToken);
     if (a && a.type === 'script') return scriptCredential(endpoint, a, principal, subjectToken);
     return Promise.resolve({ ok: false, reason: UNAVAILABLE, detail: 'no fetched credential for this endpoint' });
   };

@@ -17,6 +17,7 @@ import type { LoginMethod } from '../login/login-method.ts';
 import type { LoginRateLimiter } from '../rate-limit/login-rate-limit.ts';
 import { sendRateLimitedPage } from '../rate-limit/rate-limit-response.ts';
 import { classifyRedirectUri } from '../redirect-uri-rules.ts';
+import { readCappedBody } from '../read-body.ts';
 import { lookupResource, type ResourceServer } from '../resource-servers.ts';
 import { FIXED_TTL } from '../provider-config.ts';
 import { ROUTES } from '../routes.ts';
@@ -55,26 +56,14 @@ function send(res: ServerResponse, status: number, html: string, extra: Record<s
   res.end(html);
 }
 
-function readForm(req: IncomingMessage): Promise<Record<string, string> | null> {
-  return new Promise((resolve) => {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/x-www-form-urlencoded') {
-      req.resume();
-      resolve(null);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // An oversized body is drained, not kept, and refused once it ends.
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_FORM_BYTES) chunks.push(chunk);
-    });
-    req.on('error', () => resolve(null));
-    req.on('end', () => {
-      resolve(size > MAX_FORM_BYTES ? null : Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
-    });
-  });
+async function readForm(req: IncomingMessage): Promise<Record<string, string> | null> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    req.resume();
+    return null;
+  }
+  const text = await readCappedBody(req, MAX_FORM_BYTES);
+  return text === null ? null : Object.fromEntries(new URLSearchParams(text));
 }
 
 function stringParam(details: InteractionDetails, name: string): string {

@@ -7,9 +7,9 @@
  * holds the account's sign-in back until the window ends (never longer), which is the price of
  * stopping distributed guessing; `login_username: false` turns it off.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AsRateLimit, AsRateLimits, RateLimitedRoute } from '../../config/companion-rate-limits.ts';
+import { sha256Base64url } from '../../node/sha256.ts';
 import { clientAddressKey } from './client-address.ts';
 import type { RateLimitDecision } from './rate-limiter.ts';
 import type { WindowCounter, WindowHit } from './window-counter.ts';
@@ -37,7 +37,7 @@ export function createLoginRateLimiter(settings: AsRateLimits, counter: WindowCo
       }
       if (settings.login_username !== null && username !== undefined && username !== '') {
         // Hashed: no typed username (sometimes a password in the wrong field) is kept as a key.
-        const name = createHash('sha256').update(username, 'utf8').digest('base64url');
+        const name = sha256Base64url(username);
         const retry = over(settings.login_username, await counter.hit(`login_username:${name}`, settings.login_username.per_seconds));
         if (retry !== undefined) return limited('login_username', retry);
       }

@@ -4,6 +4,7 @@
  * its expiry, whatever replica or crash interleaves). While Redis cannot be reached the counts
  * continue in process: each replica still limits on its own.
  */
+import { withTimeout } from '../storage/redis-client.ts';
 import { Script, type RedisCommandClient } from '../storage/redis-scripts.ts';
 import { createMemoryWindowCounter, type WindowCounter } from './window-counter.ts';
 
@@ -34,19 +35,13 @@ export function createRedisWindowCounter(client: RedisCommandClient, o: RedisWin
   return {
     async hit(key, windowSeconds) {
       const windowMs = windowSeconds * 1000;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('rate limit counter timed out')), timeoutMs);
-      });
       try {
-        const reply = await Promise.race([HIT.run(client, [prefix + key], [String(windowMs)]), timeout]);
+        const reply = await withTimeout(HIT.run(client, [prefix + key], [String(windowMs)]), timeoutMs, 'rate limit counter timed out');
         const [count, ttl] = Array.isArray(reply) ? reply.map(Number) : [Number.NaN, Number.NaN];
         if (!Number.isFinite(count) || !Number.isFinite(ttl)) throw new Error('unexpected rate limit counter reply');
         return { count: count!, resetInMs: Math.max(1, Math.min(ttl!, windowMs)) };
       } catch {
         return fallback.hit(key, windowSeconds);
-      } finally {
-        clearTimeout(timer);
       }
     },
   };

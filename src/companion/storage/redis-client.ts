@@ -72,3 +72,15 @@ export function createRedisClient(settings: RedisClientSettings) {
   });
   return client;
 }
+
+/**
+ * `p`, or a rejection with `message` once `ms` have passed: the bound on one operation that the
+ * client's own command timeout does not give (see above). The timer is cleared either way.
+ */
+export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
